@@ -1,0 +1,196 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html
+
+from portal import outbox, services
+from portal.models import Invitation, OutboxMessage, User
+
+admin.site.site_header = "Dispatch"
+admin.site.site_title = "Dispatch"
+admin.site.index_title = "Field service"
+
+
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    add_form = UserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "service_account", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "service_account__territory"]
+    list_select_related = ["service_account"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["first_name", "last_name", "phone", "time_zone"]}),
+        ("Customer", {"fields": ["service_account"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+    autocomplete_fields = ["service_account"]
+
+
+class CurrentStatusFilter(admin.SimpleListFilter):
+    """Status as it is now: a pending invitation past its expiry counts as expired."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Invitation.Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        pending = Q(status=Invitation.Status.PENDING)
+        match self.value():
+            case Invitation.Status.PENDING:
+                return queryset.filter(pending, expires_at__gt=now)
+            case Invitation.Status.EXPIRED:
+                return queryset.filter(
+                    Q(status=Invitation.Status.EXPIRED) | (pending & Q(expires_at__lte=now))
+                )
+            case None:
+                return queryset
+            case value:
+                return queryset.filter(status=value)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "contact_name",
+        "service_account",
+        "status_now",
+        "expires_at",
+        "sent_at",
+        "redeemed_at",
+        "created_by",
+    ]
+    list_filter = [CurrentStatusFilter, "service_account"]
+    list_select_related = ["service_account", "created_by"]
+    search_fields = ["email", "contact_name"]
+    autocomplete_fields = ["service_account"]
+    actions = ["resend", "revoke"]
+    readonly_fields = [
+        "status_now",
+        "code_and_link",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "redeemed_at",
+        "redeemed_by",
+        "created_by",
+        "replaced_by",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # A sent invitation is a record: fix a mistake by revoking and inviting again.
+        return ["contact_name", "email", "service_account", *self.readonly_fields]
+
+    @admin.display(description="Status")
+    def status_now(self, obj: Invitation) -> str:
+        return Invitation.Status(obj.current_status).label
+
+    @admin.display(description="Code")
+    def code_and_link(self, obj: Invitation) -> str:
+        if obj.current_status != Invitation.Status.PENDING:
+            return "—"
+        link = services.invitation_link(obj)
+        return format_html('{}<br><a href="{}">{}</a>', obj.display_code, link, link)
+
+    def save_model(self, request, obj: Invitation, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.invite(
+            contact_name=obj.contact_name,
+            email=obj.email,
+            service_account=obj.service_account,
+            created_by=request.user,
+        )
+        obj.pk = created.pk
+
+    @admin.action(description="Send again with a new code (the old code stops working)")
+    def resend(self, request, queryset):
+        sent = 0
+        for invitation in queryset:
+            try:
+                services.resend(invitation=invitation, by=request.user)
+            except services.InvitationError as exc:
+                self.message_user(request, f"Not sent: {invitation.email}. {exc}", messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"Sent {sent} new invitation(s).", messages.SUCCESS)
+
+    @admin.action(description="Revoke (the code stops working)")
+    def revoke(self, request, queryset):
+        revoked = 0
+        for invitation in queryset:
+            try:
+                services.revoke(invitation=invitation)
+            except services.InvitationError as exc:
+                self.message_user(
+                    request, f"Not revoked: {invitation.email}. {exc}", messages.WARNING
+                )
+            else:
+                revoked += 1
+        if revoked:
+            self.message_user(request, f"Revoked {revoked} invitation(s).", messages.SUCCESS)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "to", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["deliver_again"]
+    fields = [
+        "created_at",
+        "subject",
+        "from_email",
+        "to",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+        "body",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Text")
+    def body(self, obj: OutboxMessage) -> str:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.payload.get("body"))
+
+    @admin.action(description="Try delivery again", permissions=["view"])
+    def deliver_again(self, request, queryset):
+        ids = list(queryset.filter(status=OutboxMessage.Status.FAILED).values_list("pk", flat=True))
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxMessage.Status.QUEUED, attempts=0
+        )
+        for pk in ids:
+            outbox.enqueue(pk)
+        self.message_user(request, f"Queued {len(ids)} failed message(s) for delivery again.")

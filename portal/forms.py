@@ -1,0 +1,101 @@
+import re
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from portal.models import User
+
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,24}$")
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        tz for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/")
+    )
+    return [("UTC", "UTC"), *((tz, tz.replace("_", " ")) for tz in names)]
+
+
+class RedeemForm(forms.Form):
+    code = forms.CharField(
+        label="Invitation code",
+        max_length=64,
+        help_text="It is in your invitation email, for example ABCD-EFGH-JKMN-PQRS-TVWX.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(
+        label="First name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    phone = forms.CharField(
+        label="Phone",
+        max_length=32,
+        required=False,
+        help_text="So the technician can reach you on the day. Optional.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Appointment times are shown in this time zone.",
+    )
+
+    def clean_first_name(self) -> str:
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_last_name(self) -> str:
+        return self.cleaned_data["last_name"].strip()
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError(
+                "Enter a phone number using digits, spaces and an optional leading +."
+            )
+        return phone
+
+
+class CreateProfileForm(ProfileForm):
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords differ.")
+        elif password1:
+            candidate = User(
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

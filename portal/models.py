@@ -1,0 +1,158 @@
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from scheduling.models import ServiceAccount, validate_time_zone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """Customers, dispatchers and technicians alike; customers have a service account."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    phone = models.CharField(max_length=32, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name."
+    )
+    service_account = models.ForeignKey(
+        ServiceAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        help_text="Set for customers: the site whose appointments they see.",
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Invitation(models.Model):
+    """A dispatcher's invitation for one contact to join one service account."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        REDEEMED = "redeemed", "Redeemed"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    contact_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    service_account = models.ForeignKey(
+        ServiceAccount, on_delete=models.PROTECT, related_name="invitations"
+    )
+    code = models.CharField(max_length=32, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The invitation sent again in place of this one.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact_name} <{self.email}>"
+
+    @property
+    def display_code(self) -> str:
+        """The code in groups of four, as printed in the mail."""
+        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def current_status(self) -> str:
+        """The status as it is now: a pending invitation past its expiry is expired even
+        before the periodic task has written that down."""
+        if self.status == self.Status.PENDING and self.is_expired():
+            return self.Status.EXPIRED
+        return self.status
+
+
+class OutboxMessage(models.Model):
+    """One mail, written in the transaction that caused it and delivered by a worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    subject = models.CharField(max_length=998)
+    to = models.TextField(help_text="All recipients, comma-separated.")
+    from_email = models.CharField(max_length=320)
+    payload = models.JSONField(help_text="The message as Django's mail API built it.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        verbose_name = "outbox message"
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

@@ -1,0 +1,203 @@
+"""Invitations: invite, send again, revoke, redeem. Each is one transaction and raises
+InvitationError with a message for the person in front of the screen."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from portal.models import Invitation, User
+from scheduling.models import ServiceAccount
+
+# Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20  # 20 symbols x 5 bits = 100 bits of randomness
+_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+class InvitationError(Exception):
+    """An invitation cannot be used or changed; the message is shown as it is."""
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str:
+    """What the customer typed, as stored: upper case, without spaces or dashes."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum()).translate(_LOOKALIKES)
+
+
+def invitation_link(invitation: Invitation) -> str:
+    query = urlencode({"code": invitation.display_code})
+    return f"{settings.PORTAL_BASE_URL}{reverse('portal:redeem')}?{query}"
+
+
+def _send_invitation_mail(invitation: Invitation) -> None:
+    context = {
+        "invitation": invitation,
+        "link": invitation_link(invitation),
+        "portal_name": settings.PORTAL_NAME,
+        "time_zone": invitation.service_account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"Your invitation to {settings.PORTAL_NAME}",
+        body=render_to_string("portal/email/invitation.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(
+        render_to_string("portal/email/invitation.html", context), "text/html"
+    )
+    message.send()
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+
+
+@transaction.atomic
+def invite(
+    *,
+    contact_name: str,
+    email: str,
+    service_account: ServiceAccount,
+    created_by: User | None,
+    now: datetime | None = None,
+) -> Invitation:
+    now = now or timezone.now()
+    invitation = Invitation.objects.create(
+        contact_name=contact_name,
+        email=email.strip().lower(),
+        service_account=service_account,
+        code=new_code(),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+        created_by=created_by,
+    )
+    _send_invitation_mail(invitation)
+    return invitation
+
+
+def _locked(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update().get(pk=invitation.pk)
+
+
+@transaction.atomic
+def resend(*, invitation: Invitation, by: User | None) -> Invitation:
+    """A new code in a new mail; the old code stops working."""
+    old = _locked(invitation)
+    if old.status == Invitation.Status.REDEEMED:
+        raise InvitationError(f"{old.email} has already redeemed this invitation.")
+    new = invite(
+        contact_name=old.contact_name,
+        email=old.email,
+        service_account=old.service_account,
+        created_by=by,
+    )
+    if old.status == Invitation.Status.PENDING:
+        old.status = Invitation.Status.REVOKED
+    old.replaced_by = new
+    old.save(update_fields=["status", "replaced_by"])
+    return new
+
+
+@transaction.atomic
+def revoke(*, invitation: Invitation) -> None:
+    locked = _locked(invitation)
+    if locked.status != Invitation.Status.PENDING:
+        raise InvitationError(
+            f"Only pending invitations can be revoked; this one is {locked.status}."
+        )
+    locked.status = Invitation.Status.REVOKED
+    locked.save(update_fields=["status"])
+
+
+def expire_invitations(*, now: datetime) -> int:
+    return Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__lte=now).update(
+        status=Invitation.Status.EXPIRED
+    )
+
+
+def check_redeemable(invitation: Invitation | None, *, now: datetime | None = None) -> Invitation:
+    """The invitation when its code can be redeemed now, else InvitationError saying why."""
+    if invitation is None:
+        raise InvitationError(
+            "We don't recognise that code. Check it against your invitation email."
+        )
+    if invitation.status == Invitation.Status.REDEEMED:
+        raise InvitationError(
+            "This invitation has already been used. Sign in, or reset your password if you "
+            "have forgotten it."
+        )
+    if invitation.status == Invitation.Status.REVOKED:
+        if invitation.replaced_by_id:
+            raise InvitationError(
+                "A newer invitation was sent to you. Use the code in the latest email."
+            )
+        raise InvitationError("This invitation was withdrawn. Contact us for a new one.")
+    if invitation.status == Invitation.Status.EXPIRED or invitation.is_expired(now):
+        raise InvitationError("This invitation has expired. Contact us to send a new one.")
+    return invitation
+
+
+def find_redeemable(code: str, *, now: datetime | None = None) -> Invitation:
+    normalized = normalize_code(code)
+    invitation = (
+        Invitation.objects.select_related("service_account").filter(code=normalized).first()
+    )
+    return check_redeemable(invitation, now=now)
+
+
+@transaction.atomic
+def redeem_invitation(
+    *,
+    invitation_id: int,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    time_zone: str,
+    password: str,
+) -> User:
+    """Create the customer's account from a pending invitation. Locks the invitation so a
+    replayed or doubled form makes one account; its email counts as verified."""
+    invitation = check_redeemable(
+        Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+    )
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationError(
+            f"An account for {invitation.email} already exists. Sign in, or reset your password."
+        )
+    user = User.objects.create_user(
+        email=invitation.email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        time_zone=time_zone,
+        service_account=invitation.service_account,
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    invitation.status = Invitation.Status.REDEEMED
+    invitation.redeemed_at = timezone.now()
+    invitation.redeemed_by = user
+    invitation.save(update_fields=["status", "redeemed_at", "redeemed_by"])
+    return user
+
+
+@transaction.atomic
+def update_profile(
+    *, user: User, first_name: str, last_name: str, phone: str, time_zone: str
+) -> User:
+    user.first_name, user.last_name, user.phone, user.time_zone = (
+        first_name,
+        last_name,
+        phone,
+        time_zone,
+    )
+    user.save(update_fields=["first_name", "last_name", "phone", "time_zone"])
+    return user

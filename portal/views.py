@@ -1,0 +1,121 @@
+from allauth.account.forms import LoginForm
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from portal import services
+from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
+from portal.models import Invitation
+
+REDEEM_SESSION_KEY = "portal_redeem_invitation"
+TOO_MANY_ATTEMPTS = (
+    "Too many invitation codes were tried from your network. Wait 15 minutes, then try again."
+)
+
+
+def _redirect(request: HttpRequest, to: str) -> HttpResponse:
+    url = reverse(to)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+def redeem(request: HttpRequest) -> HttpResponse:
+    """The sign-in page's "Redeem invitation" tab."""
+    if request.user.is_authenticated:
+        messages.info(request, "You are already signed in. Sign out to redeem another invitation.")
+        return _redirect(request, "portal:home")
+    status = 200
+    if request.method == "GET":
+        form = RedeemForm(initial={"code": request.GET.get("code", "")})
+    else:
+        form = RedeemForm(request.POST)
+        if not ratelimit.consume(request, action="redeem") or not ratelimit.consume(
+            request, action="redeem_failed", dry_run=True
+        ):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            status = 429
+        elif form.is_valid():
+            try:
+                invitation = services.find_redeemable(form.cleaned_data["code"])
+            except services.InvitationError as exc:
+                ratelimit.consume(request, action="redeem_failed")
+                form.add_error("code", str(exc))
+            else:
+                request.session[REDEEM_SESSION_KEY] = invitation.pk
+                return _redirect(request, "portal:create_profile")
+    template = "portal/_redeem_form.html" if request.htmx else "portal/redeem.html"
+    context = {"redeem_form": form, "tab": "redeem", "login_form": LoginForm(request=request)}
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def create_profile(request: HttpRequest) -> HttpResponse:
+    """Second step of redeeming: the customer's own details and password."""
+    invitation_id = request.session.get(REDEEM_SESSION_KEY)
+    invitation = (
+        Invitation.objects.select_related("service_account").filter(pk=invitation_id).first()
+        if invitation_id
+        else None
+    )
+    try:
+        services.check_redeemable(invitation)
+    except services.InvitationError as exc:
+        request.session.pop(REDEEM_SESSION_KEY, None)
+        if request.user.is_authenticated:
+            return redirect("portal:home")
+        messages.error(request, str(exc) if invitation else "Enter your invitation code first.")
+        return redirect("portal:redeem")
+
+    account = invitation.service_account
+    initial = {"time_zone": account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE}
+    form = CreateProfileForm(request.POST or None, email=invitation.email, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.redeem_invitation(
+                invitation_id=invitation.pk,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                time_zone=data["time_zone"],
+                password=data["password1"],
+            )
+        except services.InvitationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.session.pop(REDEEM_SESSION_KEY, None)
+            login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            messages.success(request, f"Welcome, {user.first_name}! Your profile is ready.")
+            return redirect("portal:home")
+    context = {"form": form, "invitation": invitation, "account": account}
+    return render(request, "portal/create_profile.html", context)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"account": request.user.service_account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "time_zone": user.time_zone,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=user, **form.cleaned_data)
+        messages.success(request, "Your profile was saved.")
+        return redirect("portal:profile")
+    return render(request, "portal/profile.html", {"form": form})

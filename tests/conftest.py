@@ -1,0 +1,106 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.factories import CustomerFactory, ServiceAccountFactory, UserFactory
+from tests.support.smtp import SMTPStandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # Rate-limit counters live in the (Redis) cache; each test starts with none.
+    cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django's test setup swaps in the locmem backend; mail goes through our outbox as in
+    # production, and in-process deliveries land in django.core.mail.outbox.
+    settings.EMAIL_BACKEND = "portal.outbox.OutboxBackend"
+    settings.MAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def account(db):
+    return ServiceAccountFactory(name="Alice Anderson residence")
+
+
+@pytest.fixture
+def alice(db, account):
+    return CustomerFactory(email="alice@example.com", first_name="Alice", service_account=account)
+
+
+@pytest.fixture
+def dispatcher(db):
+    return UserFactory(email="dana@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """An SMTP server on loopback standing in for the mail provider. It refuses recipients
+    at refused.invalid, as a provider refuses a bad address."""
+    server = SMTPStandIn()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the worker tests need PostgreSQL (set DATABASE_URL)")
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, smtp_server):
+    """A real Celery worker process on the Redis broker, using the test database and
+    delivering mail to the SMTP stand-in."""
+    from portal.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.skip("the worker tests need a broker (set CELERY_BROKER_URL)")
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "MAIL_DELIVERY_BACKEND": "smtp",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_server.port),
+        "MAIL_MAX_RETRIES": "2",
+        "MAIL_RETRY_DELAY": "0.2",
+    }
+    app.control.purge()
+    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", "test@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start; see {log.name}")
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):
+    """Poll until predicate() is truthy: for outcomes another process produces."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)

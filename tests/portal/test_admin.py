@@ -1,0 +1,119 @@
+"""Dispatchers run invitations and read the outbox in Django admin."""
+
+import pytest
+from django.urls import reverse
+
+from portal.models import Invitation, OutboxMessage
+from tests.factories import InvitationFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:portal_invitation_changelist")
+
+
+@pytest.fixture
+def admin_client(client, dispatcher):
+    client.force_login(dispatcher)
+    return client
+
+
+def test_adding_an_invitation_mails_it(admin_client, account, dispatcher):
+    response = admin_client.post(
+        reverse("admin:portal_invitation_add"),
+        {"contact_name": "Bob Builder", "email": "bob@example.com", "service_account": account.pk},
+    )
+
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert invitation.created_by == dispatcher
+    assert invitation.status == Invitation.Status.PENDING
+    assert invitation.sent_at is not None
+    row = OutboxMessage.objects.get()
+    assert row.to == "bob@example.com"
+    assert invitation.display_code in row.payload["body"]
+    page = admin_client.get(reverse("admin:portal_invitation_change", args=[invitation.pk]))
+    assert invitation.display_code in page.content.decode()
+
+
+def test_a_bad_email_is_a_form_error(admin_client, account):
+    response = admin_client.post(
+        reverse("admin:portal_invitation_add"),
+        {"contact_name": "Bob", "email": "not-an-address", "service_account": account.pk},
+    )
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_the_resend_action_replaces_the_code(admin_client, account):
+    old = InvitationFactory(service_account=account)
+    response = admin_client.post(
+        CHANGELIST, {"action": "resend", "_selected_action": [old.pk]}, follow=True
+    )
+
+    assert "Sent 1 new invitation(s)." in response.content.decode()
+    old.refresh_from_db()
+    assert old.status == Invitation.Status.REVOKED
+    assert old.replaced_by.status == Invitation.Status.PENDING
+    assert OutboxMessage.objects.get().to == old.email
+
+
+def test_the_revoke_action_says_which_could_not_be_revoked(admin_client, account):
+    pending = InvitationFactory(service_account=account)
+    used = InvitationFactory(service_account=account, status=Invitation.Status.REDEEMED)
+    response = admin_client.post(
+        CHANGELIST, {"action": "revoke", "_selected_action": [pending.pk, used.pk]}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "Revoked 1 invitation(s)." in html
+    assert f"Not revoked: {used.email}. Only pending invitations can be revoked" in html
+    pending.refresh_from_db()
+    assert pending.status == Invitation.Status.REVOKED
+
+
+def test_filters_by_status_now_and_searches_by_email(admin_client, account):
+    from django.utils import timezone
+
+    live = InvitationFactory(service_account=account, email="live@example.com")
+    lapsed = InvitationFactory(
+        service_account=account,
+        email="lapsed@example.com",
+        expires_at=timezone.now() - timezone.timedelta(days=1),
+    )
+
+    def listed(**params):
+        response = admin_client.get(CHANGELIST, params)
+        return {inv.pk for inv in response.context["cl"].result_list}
+
+    assert listed(status="pending") == {live.pk}
+    assert listed(status="expired") == {lapsed.pk}
+    assert listed(q="lapsed@") == {lapsed.pk}
+    assert listed(service_account__id__exact=account.pk) == {live.pk, lapsed.pk}
+
+
+def test_the_outbox_shows_why_a_mail_failed_and_can_try_again(admin_client):
+    row = OutboxMessage.objects.create(
+        subject="Your invitation",
+        to="bob@example.com",
+        from_email="portal@localhost",
+        payload={},
+        status=OutboxMessage.Status.FAILED,
+        attempts=6,
+        last_error="SMTPRecipientsRefused: 550 No such mailbox",
+    )
+    changelist = reverse("admin:portal_outboxmessage_changelist")
+
+    page = admin_client.get(changelist, {"status__exact": "failed"})
+    assert "550 No such mailbox" in page.content.decode()
+
+    admin_client.post(changelist, {"action": "deliver_again", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("queued", 0)
+
+
+def test_customers_cannot_open_admin(client, alice):
+    client.force_login(alice)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

@@ -1,0 +1,121 @@
+"""Every mail goes through the outbox: a row in the caller's transaction, delivery after."""
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage, send_mail
+from django.db import transaction
+
+from portal import outbox
+from portal.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+class RefusingBackend:
+    """A provider that is down."""
+
+    def __init__(self, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_sending_writes_a_queued_row_and_delivers_only_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        send_mail("Hello", "Body text", None, ["pat@example.com"])
+
+    row = OutboxMessage.objects.get()
+    assert (row.subject, row.to, row.status) == ("Hello", "pat@example.com", "queued")
+    assert len(callbacks) == 1
+    assert mail.outbox == []
+
+
+def test_a_rolled_back_transaction_leaves_no_mail():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_mail("Hello", "Body", None, ["pat@example.com"])
+        raise RuntimeError("the booking failed")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_delivery_sends_the_message_as_built_with_its_attachments():
+    message = EmailMessage(
+        "Your visit", "See the attachment.", "desk@example.com", ["pat@example.com"],
+        cc=["boss@example.com"], reply_to=["help@example.com"], headers={"X-Visit": "42"},
+    )  # fmt: skip
+    message.attach("visit.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    message.attach("photo.bin", b"\x00\xffbinary", "application/octet-stream")
+    message.send()
+    row = OutboxMessage.objects.get()
+
+    assert outbox.deliver(row.pk, last_try=False) is None
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 1, "")
+    assert row.sent_at is not None
+    [sent] = mail.outbox
+    assert (sent.subject, sent.body, sent.from_email) == (
+        "Your visit",
+        "See the attachment.",
+        "desk@example.com",
+    )
+    assert sent.to == ["pat@example.com"] and sent.cc == ["boss@example.com"]
+    assert sent.reply_to == ["help@example.com"]
+    assert sent.extra_headers["X-Visit"] == "42"
+    assert [(a.filename, a.content, a.mimetype) for a in sent.attachments] == [
+        ("visit.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"),
+        ("photo.bin", b"\x00\xffbinary", "application/octet-stream"),
+    ]
+
+
+def test_a_sent_message_is_not_sent_twice():
+    send_mail("Hello", "Body", None, ["pat@example.com"])
+    row = OutboxMessage.objects.get()
+    outbox.deliver(row.pk, last_try=False)
+    outbox.deliver(row.pk, last_try=False)
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_attempt_records_the_error_and_stays_queued(settings):
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.RefusingBackend"
+    send_mail("Hello", "Body", None, ["pat@example.com"])
+    row = OutboxMessage.objects.get()
+
+    error = outbox.deliver(row.pk, last_try=False)
+
+    row.refresh_from_db()
+    assert "Connection refused" in error
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert row.last_error == "ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def test_the_last_failed_attempt_marks_the_message_failed(settings):
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.RefusingBackend"
+    send_mail("Hello", "Body", None, ["pat@example.com"])
+    row = OutboxMessage.objects.get()
+    outbox.deliver(row.pk, last_try=False)
+
+    assert outbox.deliver(row.pk, last_try=True) is None
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert "Connection refused" in row.last_error
+
+
+def test_messages_whose_enqueue_failed_are_enqueued_again(monkeypatch):
+    send_mail("Hello", "Body", None, ["pat@example.com"])
+    row = OutboxMessage.objects.get()
+    OutboxMessage.objects.update(created_at=row.created_at - outbox.timezone.timedelta(hours=1))
+    enqueued = []
+    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
+
+    assert outbox.requeue_stale() == 1
+    assert enqueued == [row.pk]

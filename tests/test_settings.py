@@ -1,0 +1,94 @@
+"""Settings from the environment, as a fresh process loads them: production values pass
+Django's deploy checks, and a bad value stops start-up with a message naming the variable."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {"DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "portal.example.com"}
+
+
+def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
+    """Run manage.py with only `environment` set (and PATH): no DATABASE_URL, so the embedded
+    SQLite default is used and no server is needed."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def loaded_settings(**environment: str) -> dict[str, str]:
+    """The settings a process gets from `environment`: name -> repr of the value. (diffsettings
+    marks defaults with a leading and changed ones with a trailing ###.)"""
+    result = manage("diffsettings", "--all", **environment)
+    assert result.returncode == 0, result.stderr
+    lines = (line.strip("# ") for line in result.stdout.splitlines())
+    return dict(line.split(" = ", 1) for line in lines if " = " in line)
+
+
+def secret_key() -> str:
+    return secrets.token_urlsafe(64)  # 86 characters
+
+
+def test_production_settings_pass_the_deploy_checks_without_a_warning():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=secret_key(), **PRODUCTION
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_turns_on_https_only_cookies_redirects_and_hsts():
+    loaded = loaded_settings(DJANGO_SECRET_KEY=secret_key(), **PRODUCTION)
+    assert loaded["DEBUG"] == "False"
+    assert loaded["SECURE_SSL_REDIRECT"] == "True"
+    assert loaded["SESSION_COOKIE_SECURE"] == "True"
+    assert loaded["CSRF_COOKIE_SECURE"] == "True"
+    assert loaded["SECURE_HSTS_SECONDS"] == "31536000"
+    assert loaded["SECURE_PROXY_SSL_HEADER"] == "None"
+
+
+def test_behind_a_tls_proxy_the_forwarded_protocol_is_trusted():
+    loaded = loaded_settings(
+        DJANGO_SECRET_KEY=secret_key(), DJANGO_BEHIND_TLS_PROXY="true", **PRODUCTION
+    )
+    assert loaded["SECURE_PROXY_SSL_HEADER"] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DJANGO_DEBUG", "maybe"),
+        ("MAIL_MAX_RETRIES", "lots"),
+        ("GEOCODER_SCHEME", "ftp"),
+        ("MAIL_RETRY_DELAY", "soon"),
+        ("EMAIL_PORT", "0"),
+        ("DJANGO_HSTS_SECONDS", "a year"),
+        ("DJANGO_SECURE_SSL_REDIRECT", "sometimes"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
+    result = manage("check", **{name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+    assert value in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+@pytest.mark.parametrize("key", [None, "", "   "])
+def test_production_without_a_secret_key_refuses_to_start(key):
+    environment = dict(PRODUCTION)
+    if key is not None:
+        environment["DJANGO_SECRET_KEY"] = key
+    result = manage("check", **environment)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
