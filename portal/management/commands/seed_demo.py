@@ -51,8 +51,13 @@ class Command(BaseCommand):
             "--base-url", default=settings.PORTAL_BASE_URL, help="Where the portal is served."
         )
 
-    @transaction.atomic
     def handle(self, *args, base_url: str, **options):
+        # The summary goes last, after commit, when any mail the load sent has been printed.
+        invitation = self._load()
+        self._print_summary(base_url.rstrip("/"), invitation)
+
+    @transaction.atomic
+    def _load(self) -> Invitation | None:
         territories = {name: Territory.objects.get_or_create(name=name)[0] for name in TERRITORIES}
         accounts = {}
         for name, address, territory, lat, lon in ACCOUNTS:
@@ -105,7 +110,9 @@ class Command(BaseCommand):
                 created_by=dispatcher,
             )
 
-        base = base_url.rstrip("/")
+        return invitation
+
+    def _print_summary(self, base: str, invitation: Invitation | None) -> None:
         lines = [
             "",
             "Demo data is loaded.",
