@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from portal import services
 from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
 from portal.models import Invitation
+from scheduling import selectors
 
 REDEEM_SESSION_KEY = "portal_redeem_invitation"
 TOO_MANY_ATTEMPTS = (
@@ -100,7 +101,15 @@ def create_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"account": request.user.service_account})
+    account = request.user.service_account
+    tab = "past" if request.GET.get("tab") == "past" else "upcoming"
+    context = {
+        "account": account,
+        "tab": tab,
+        "appointments": selectors.home_appointments(account) if account else None,
+        "zone": request.user.time_zone or (account.time_zone if account else "UTC"),
+    }
+    return render(request, "portal/home.html", context)
 
 
 @login_required

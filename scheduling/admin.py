@@ -1,8 +1,24 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from scheduling import services
-from scheduling.models import ServiceAccount, Territory
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    Characteristic,
+    Product,
+    Resource,
+    SchedulingSettings,
+    ServiceAccount,
+    ServiceType,
+    Territory,
+    TimeOff,
+    WorkingHours,
+)
 
 
 @admin.register(Territory)
@@ -67,3 +83,245 @@ class ServiceAccountAdmin(admin.ModelAdmin):
             account.save()
         missing = queryset.count() - located
         self.message_user(request, f"Located {located}; {missing} still need a location.")
+
+
+# --- Skills, products, service types --------------------------------------------------------
+
+
+@admin.register(Characteristic)
+class CharacteristicAdmin(admin.ModelAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "duration", "bookable_on_portal", "product_names"]
+    list_filter = ["bookable_on_portal", "products"]
+    search_fields = ["name"]
+    filter_horizontal = ["products", "required_characteristics"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("products")
+
+    @admin.display(description="Products")
+    def product_names(self, obj: ServiceType) -> str:
+        return ", ".join(p.name for p in obj.products.all())
+
+
+# --- Resources --------------------------------------------------------------------------------
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "territory_names", "active", "time_zone"]
+    list_filter = ["active", "territories", "characteristics"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["territories", "characteristics"]
+    inlines = [WorkingHoursInline, TimeOffInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("territories")
+
+    @admin.display(description="Name", ordering="user__first_name")
+    def name(self, obj: Resource) -> str:
+        return str(obj)
+
+    @admin.display(description="Territories")
+    def territory_names(self, obj: Resource) -> str:
+        return ", ".join(t.name for t in obj.territories.all())
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+@admin.register(SchedulingSettings)
+class SchedulingSettingsAdmin(admin.ModelAdmin):
+    """One row: the list is a detour, so it goes straight to that row."""
+
+    def has_add_permission(self, request) -> bool:
+        return not SchedulingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        row, _ = SchedulingSettings.objects.get_or_create(pk=1)
+        return redirect(reverse("admin:scheduling_schedulingsettings_change", args=[row.pk]))
+
+
+# --- Appointments -----------------------------------------------------------------------------
+
+
+def local_start(appointment: Appointment) -> str:
+    """The start as the customer's clock shows it."""
+    zone = ZoneInfo(appointment.service_account.time_zone or "UTC")
+    return appointment.start.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+class ResourceFilter(admin.SimpleListFilter):
+    """Like the default related filter, without a query per resource for its name."""
+
+    title = "resource"
+    parameter_name = "resource"
+
+    def lookups(self, request, model_admin):
+        return [(str(r.pk), str(r)) for r in Resource.objects.select_related("user")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(resource_id=self.value())
+        return queryset
+
+
+class AppointmentEventInline(admin.TabularInline):
+    """The history is a record: shown, never edited."""
+
+    model = AppointmentEvent
+    fk_name = "appointment"
+    extra = 0
+    can_delete = False
+    fields = [
+        "at",
+        "by",
+        "kind",
+        "from_status",
+        "to_status",
+        "from_start",
+        "to_start",
+        "from_resource",
+        "to_resource",
+        "note",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("by", "from_resource__user", "to_resource__user")
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "start",
+        "local_time",
+        "service_account",
+        "service_type",
+        "resource",
+        "status",
+        "travel_distance_km",
+    ]
+    list_filter = ["status", "service_account__territory", ResourceFilter]
+    list_select_related = ["service_account", "service_type", "resource__user"]
+    date_hierarchy = "start"
+    search_fields = ["service_account__name", "customer__email"]
+    fields = [
+        "status",
+        "service_account",
+        "customer",
+        "product",
+        "service_type",
+        "resource",
+        "start",
+        "local_time",
+        "end",
+        "travel_distance_km",
+        "cancel_reason",
+        "comments",
+        "sequence",
+        "created_at",
+        "updated_at",
+    ]
+    # Status moves only through the actions below, which keep the history and send the
+    # mails; times and resources only through booking and rescheduling, which keep the rules.
+    readonly_fields = [f for f in fields if f != "comments"]
+    inlines = [AppointmentEventInline]
+    actions = [
+        "mark_traveling",
+        "mark_in_progress",
+        "mark_completed",
+        "back_to_scheduled",
+        "cancel_by_dispatcher",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        # Booking goes through the portal (scheduling.services.book), which checks the rules.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting would take the history with it; cancel instead.
+        return False
+
+    @admin.display(description="Local time", ordering="start")
+    def local_time(self, obj: Appointment) -> str:
+        return local_start(obj)
+
+    def _transition(self, request, queryset, *, to: str, note: str = "") -> None:
+        changed = 0
+        for appointment in queryset.select_related("service_account", "service_type"):
+            try:
+                services.transition(appointment=appointment, to=to, by=request.user, note=note)
+            except services.SchedulingError as exc:
+                self.message_user(
+                    request,
+                    f"Not changed: appointment {appointment.pk}, {appointment.service_type} "
+                    f"at {appointment.service_account} on {local_start(appointment)}. {exc}",
+                    messages.WARNING,
+                )
+            else:
+                changed += 1
+        if changed:
+            label = Appointment.Status(to).label
+            self.message_user(request, f"{changed} appointment(s) now {label}.", messages.SUCCESS)
+
+    @admin.action(description="Mark traveling")
+    def mark_traveling(self, request, queryset):
+        self._transition(request, queryset, to=Appointment.Status.TRAVELING)
+
+    @admin.action(description="Mark in progress")
+    def mark_in_progress(self, request, queryset):
+        self._transition(request, queryset, to=Appointment.Status.IN_PROGRESS)
+
+    @admin.action(description="Mark completed")
+    def mark_completed(self, request, queryset):
+        self._transition(request, queryset, to=Appointment.Status.COMPLETED)
+
+    @admin.action(description="Back to scheduled (technician turned back)")
+    def back_to_scheduled(self, request, queryset):
+        self._transition(
+            request, queryset, to=Appointment.Status.SCHEDULED, note="Technician turned back"
+        )
+
+    @admin.action(description="Cancel (dispatcher)")
+    def cancel_by_dispatcher(self, request, queryset):
+        self._transition(
+            request, queryset, to=Appointment.Status.CANCELED, note="Canceled by dispatcher"
+        )

@@ -1,8 +1,11 @@
 import zoneinfo
+from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 def validate_time_zone(value: str) -> None:
@@ -79,3 +82,288 @@ class ServiceAccount(models.Model):
         if self.needs_location:
             return None
         return (self.latitude, self.longitude)
+
+
+class Characteristic(models.Model):
+    """A skill or certification, e.g. "HVAC certified"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resource(models.Model):
+    """A bookable technician."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource"
+    )
+    territories = models.ManyToManyField(Territory, related_name="resources")
+    characteristics = models.ManyToManyField(Characteristic, blank=True, related_name="resources")
+    home_address = models.TextField(blank=True)
+    home_latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    home_longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Working hours are in this time zone.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.email
+
+    @property
+    def home(self) -> tuple[float, float]:
+        return (self.home_latitude, self.home_longitude)
+
+
+class WorkingHours(models.Model):
+    """One working period on one weekday; several rows make a split day."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["resource", "weekday", "start"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")),
+                name="working_hours_start_before_end",
+                violation_error_message="The period must end after it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")),
+                name="time_off_start_before_end",
+                violation_error_message="Time off must end after it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+
+class Product(models.Model):
+    """What the customer asks service for, e.g. "Heat pump"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceType(models.Model):
+    """The kind of visit: how long it takes and what skills it needs."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    duration = models.DurationField(help_text="How long the visit takes, e.g. 01:30:00.")
+    required_characteristics = models.ManyToManyField(
+        Characteristic, blank=True, related_name="service_types"
+    )
+    products = models.ManyToManyField(Product, related_name="service_types")
+    bookable_on_portal = models.BooleanField(
+        default=True, help_text="Customers can book this themselves."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration__gt=timedelta(0)),
+                name="service_type_positive_duration",
+                violation_error_message="The duration must be more than zero.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchedulingSettings(models.Model):
+    """Booking rules dispatchers change in admin. One row."""
+
+    slot_step_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(5)],
+        help_text="Offered start times are this far apart.",
+    )
+    horizon_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="How many days ahead customers can book.",
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        default=120, help_text="The earliest a customer can book ahead of the start."
+    )
+    change_cutoff_minutes = models.PositiveIntegerField(
+        default=120, help_text="Customers can modify or cancel until this long before the start."
+    )
+    max_travel_km = models.FloatField(
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Furthest a technician's home base may be from the customer; 0 means no limit.",
+    )
+    travel_speed_kmh = models.FloatField(
+        default=40,
+        validators=[MinValueValidator(1)],
+        help_text="Average speed used to leave travel time between visits.",
+    )
+
+    class Meta:
+        verbose_name = "scheduling settings"
+        verbose_name_plural = "scheduling settings"
+
+    def __str__(self) -> str:
+        return "Scheduling settings"
+
+    @classmethod
+    def current(cls) -> "SchedulingSettings":
+        """The row, or the defaults while no dispatcher has saved any (reads never write)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class Appointment(models.Model):
+    """One booking of one resource at one service account, the period [start, end)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        TRAVELING = "traveling", "Traveling"
+        IN_PROGRESS = "in_progress", "In Progress"
+        COMPLETED = "completed", "Completed"
+        CANCELED = "canceled", "Canceled"
+
+    # States that hold the resource's time.
+    ACTIVE = (Status.SCHEDULED, Status.TRAVELING, Status.IN_PROGRESS)
+
+    service_account = models.ForeignKey(
+        ServiceAccount, on_delete=models.PROTECT, related_name="appointments"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="Who booked it.",
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="appointments")
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="appointments"
+    )
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    comments = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+    travel_distance_km = models.FloatField(
+        null=True, blank=True, help_text="From the resource's previous stop when booked."
+    )
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Calendar revision, raised by each change."
+    )
+    booking_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Makes a resubmit harmless."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["resource", "start"]),
+            models.Index(fields=["service_account", "start"]),
+            models.Index(fields=["status", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="appointment_start_before_end"
+            )
+        ]
+        # PostgreSQL also has an exclusion constraint, appointment_no_overlap, over
+        # (resource, [start, end)) for active states; see migration 0003.
+
+    def __str__(self) -> str:
+        start = self.start.astimezone(UTC)
+        return f"{self.service_type} at {self.service_account} on {start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class AppointmentEvent(models.Model):
+    """History: every booking, status change, reschedule and cancel."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        STATUS = "status", "Status changed"
+        CANCELED = "canceled", "Canceled"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    from_start = models.DateTimeField(null=True, blank=True)
+    to_start = models.DateTimeField(null=True, blank=True)
+    from_resource = models.ForeignKey(
+        Resource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_resource = models.ForeignKey(
+        Resource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -2,13 +2,20 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from tests.factories import CustomerFactory, ServiceAccountFactory, UserFactory
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    ServiceAccountFactory,
+    ServiceTypeFactory,
+    UserFactory,
+)
 from tests.support.smtp import SMTPStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +45,19 @@ def alice(db, account):
 @pytest.fixture
 def dispatcher(db):
     return UserFactory(email="dana@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def heat_pump(db):
+    return ProductFactory(name="Heat pump")
+
+
+@pytest.fixture
+def repair(db, heat_pump):
+    """A one-hour visit for heat pumps that needs no particular skill."""
+    return ServiceTypeFactory(
+        name="Repair visit", duration=timedelta(hours=1), products=[heat_pump]
+    )
 
 
 @pytest.fixture(scope="session")

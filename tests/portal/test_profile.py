@@ -21,7 +21,7 @@ def test_the_home_page_shows_empty_sections(client, alice):
     html = client.get(reverse("portal:home")).content.decode()
     assert "Hello, Alice" in html
     assert "You have no upcoming appointments." in html
-    assert "Past appointments" in html
+    assert "Past (0)" in html
 
 
 def test_a_customer_edits_their_profile(client, alice):

@@ -1,13 +1,44 @@
+import itertools
 import re
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from portal.models import Invitation, OutboxMessage, User
-from scheduling.models import ServiceAccount, Territory
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    Characteristic,
+    Product,
+    Resource,
+    SchedulingSettings,
+    ServiceAccount,
+    ServiceType,
+    Territory,
+    TimeOff,
+    WorkingHours,
+)
 
 pytestmark = pytest.mark.django_db
+
+MODELS = [
+    User,
+    Territory,
+    ServiceAccount,
+    Invitation,
+    Characteristic,
+    Product,
+    ServiceType,
+    Resource,
+    WorkingHours,
+    TimeOff,
+    SchedulingSettings,
+    Appointment,
+    AppointmentEvent,
+]
 
 
 def _seed() -> str:
@@ -18,16 +49,31 @@ def _seed() -> str:
 
 def test_the_demo_data_can_be_loaded_again_without_duplicates():
     first = _seed()
-    counts = [m.objects.count() for m in (User, Territory, ServiceAccount, Invitation)]
+    counts = {m.__name__: m.objects.count() for m in MODELS}
     second = _seed()
 
-    assert [m.objects.count() for m in (User, Territory, ServiceAccount, Invitation)] == counts
-    assert counts == [2, 3, 5, 1]
+    assert {m.__name__: m.objects.count() for m in MODELS} == counts
+    assert counts == {
+        "User": 22,
+        "Territory": 3,
+        "ServiceAccount": 5,
+        "Invitation": 1,
+        "Characteristic": 4,
+        "Product": 4,
+        "ServiceType": 6,
+        "Resource": 20,
+        "WorkingHours": 117,
+        "TimeOff": 1,
+        "SchedulingSettings": 1,
+        "Appointment": 7,
+        "AppointmentEvent": 17,
+    }
     code = Invitation.objects.get().display_code
     for output in (first, second):
         assert f"open http://127.0.0.1:8000/redeem/?code={code}" in output
         assert "alice@example.com / alice-demo-2026" in output
     assert OutboxMessage.objects.filter(to="bob@example.com").count() == 1
+    assert not OutboxMessage.objects.exclude(to="bob@example.com").exists()
 
 
 def test_the_demo_customer_and_dispatcher_can_sign_in(client):
@@ -44,3 +90,59 @@ def test_the_printed_code_redeems(client):
     code = re.search(r"code ([0-9A-Z-]+)", output)[1]
     response = client.post("/redeem/", {"code": code})
     assert response["Location"] == "/redeem/profile/"
+
+
+def test_alice_has_an_appointment_in_every_state_each_with_history():
+    _seed()
+    alice = User.objects.get(email="alice@example.com")
+    appointments = Appointment.objects.filter(customer=alice, service_account=alice.service_account)
+
+    assert {a.status for a in appointments} == set(Appointment.Status)
+    for appointment in appointments:
+        events = list(appointment.events.all())
+        assert events[0].kind == AppointmentEvent.Kind.BOOKED
+        assert events[-1].to_status == appointment.status
+    canceled = appointments.get(status=Appointment.Status.CANCELED)
+    assert canceled.cancel_reason
+
+
+def test_the_future_visits_are_on_weekdays_in_the_technicians_hours():
+    _seed()
+    now = timezone.now()
+    zone = ZoneInfo("America/Los_Angeles")
+    for appointment in Appointment.objects.filter(status=Appointment.Status.SCHEDULED):
+        start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+        assert start > now
+        assert start.weekday() < 5
+        assert start.minute in (0, 30)
+        assert appointment.resource.hours.filter(
+            weekday=start.weekday(), start__lte=start.time(), end__gte=end.time()
+        ).exists()
+
+
+def test_no_resource_is_double_booked_and_each_serves_the_site():
+    _seed()
+    active = list(
+        Appointment.objects.filter(status__in=Appointment.ACTIVE).order_by("resource", "start")
+    )
+    for before, after in itertools.pairwise(active):
+        if before.resource_id == after.resource_id:
+            assert before.end <= after.start
+    for appointment in Appointment.objects.select_related("service_account"):
+        assert appointment.resource.territories.filter(
+            pk=appointment.service_account.territory_id
+        ).exists()
+        required = set(appointment.service_type.required_characteristics.all())
+        assert required <= set(appointment.resource.characteristics.all())
+
+
+def test_every_technician_has_hours_and_some_have_split_days_or_saturdays():
+    _seed()
+    resources = Resource.objects.all()
+
+    assert all(r.hours.exists() for r in resources)
+    assert all(1 <= r.territories.count() <= 2 for r in resources)
+    split = [r for r in resources if r.hours.filter(weekday=0).count() == 2]
+    saturday = [r for r in resources if r.hours.filter(weekday=5).exists()]
+    assert split and saturday
+    assert ServiceType.objects.filter(bookable_on_portal=False).exists()

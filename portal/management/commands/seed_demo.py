@@ -1,14 +1,32 @@
 """Demo data for `make run`. Safe to run again: finds what is there, adds what is missing."""
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal import services
 from portal.models import Invitation, User
-from scheduling.models import ServiceAccount, Territory
+from scheduling import assignment, planning
+from scheduling.availability import Interval, distance_km
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    Characteristic,
+    Product,
+    Resource,
+    SchedulingSettings,
+    ServiceAccount,
+    ServiceType,
+    Territory,
+    TimeOff,
+    WorkingHours,
+)
 
 DISPATCHER = ("dispatcher@example.com", "dispatch-demo-2026")
 CUSTOMER = ("alice@example.com", "alice-demo-2026")
@@ -41,6 +59,120 @@ ACCOUNTS = [
         -122.4271,
     ),
 ]
+
+
+CHARACTERISTICS = ["HVAC certified", "Electrical", "Plumbing", "Gas safe"]
+PRODUCTS = ["Heat pump", "Furnace", "Water heater", "EV charger"]
+# name, minutes, products, required characteristics, bookable on the portal, description
+SERVICE_TYPES = [
+    (
+        "Annual maintenance",
+        60,
+        ["Heat pump", "Furnace"],
+        ["HVAC certified"],
+        True,
+        "Yearly check, cleaning and filter change.",
+    ),
+    ("Repair visit", 120, PRODUCTS, [], True, "Diagnose and fix a fault."),
+    (
+        "Installation survey",
+        90,
+        ["EV charger"],
+        ["Electrical"],
+        True,
+        "We look at your panel and where the charger goes, then send a quote.",
+    ),
+    (
+        "Water heater service",
+        60,
+        ["Water heater"],
+        ["Plumbing"],
+        True,
+        "Flush, anode check and safety valve test.",
+    ),
+    (
+        "Gas furnace safety check",
+        60,
+        ["Furnace"],
+        ["HVAC certified", "Gas safe"],
+        True,
+        "Combustion, flue and gas line check.",
+    ),
+    (
+        "Warranty inspection",
+        60,
+        PRODUCTS,
+        [],
+        False,
+        "Arranged by the dispatcher with the manufacturer.",
+    ),
+]
+
+TECHNICIAN_ZONE = "America/Los_Angeles"
+FULL_DAY = ["Mon-Fri 08:00-16:00"]
+SPLIT_DAY = ["Mon-Fri 08:00-12:00", "Mon-Fri 13:00-17:00"]
+WITH_SATURDAY = ["Mon-Fri 08:00-16:00", "Sat 09:00-13:00"]
+# first name, last name, home base (neighbourhood centres), territories, skills, hours.
+# Emails are tech01@example.com, tech02@example.com, ... in this order.
+TECHNICIANS = [
+    ("Marcus", "Lee", "Ballard, Seattle, WA", 47.6687, -122.3847,
+     ["Seattle"], ["HVAC certified", "Gas safe"], FULL_DAY),
+    ("Priya", "Patel", "Capitol Hill, Seattle, WA", 47.6253, -122.3222,
+     ["Seattle"], ["Electrical"], SPLIT_DAY),
+    ("Diego", "Ramirez", "West Seattle, Seattle, WA", 47.5707, -122.3866,
+     ["Seattle", "South Sound"], ["Plumbing", "Gas safe"], FULL_DAY),
+    ("Hannah", "Kim", "Fremont, Seattle, WA", 47.6510, -122.3505,
+     ["Seattle"], ["HVAC certified", "Electrical"], WITH_SATURDAY),
+    ("Omar", "Haddad", "Beacon Hill, Seattle, WA", 47.5790, -122.3115,
+     ["Seattle"], ["Plumbing"], FULL_DAY),
+    ("Grace", "Olsen", "Northgate, Seattle, WA", 47.7060, -122.3255,
+     ["Seattle", "Eastside"], ["HVAC certified"], FULL_DAY),
+    ("Tyler", "Nguyen", "Shoreline, WA", 47.7557, -122.3415,
+     ["Seattle"], [], FULL_DAY),
+    ("Sofia", "Rossi", "Mercer Island, WA", 47.5707, -122.2221,
+     ["Seattle", "Eastside"], ["Electrical", "Plumbing"], SPLIT_DAY),
+    ("Ethan", "Brooks", "Downtown Bellevue, WA", 47.6101, -122.2015,
+     ["Eastside"], ["HVAC certified", "Gas safe"], FULL_DAY),
+    ("Mei", "Chen", "Kirkland, WA", 47.6769, -122.2060,
+     ["Eastside"], ["Electrical"], FULL_DAY),
+    ("Liam", "O'Connor", "Redmond, WA", 47.6740, -122.1215,
+     ["Eastside"], ["Plumbing"], FULL_DAY),
+    ("Aisha", "Johnson", "Issaquah, WA", 47.5301, -122.0326,
+     ["Eastside"], ["HVAC certified", "Electrical"], WITH_SATURDAY),
+    ("Noah", "Williams", "Sammamish, WA", 47.6163, -122.0356,
+     ["Eastside"], [], FULL_DAY),
+    ("Chloe", "Martin", "Bothell, WA", 47.7601, -122.2054,
+     ["Eastside", "Seattle"], ["HVAC certified", "Plumbing"], FULL_DAY),
+    ("Ravi", "Singh", "Renton, WA", 47.4829, -122.2171,
+     ["Eastside", "South Sound"], ["Gas safe", "Plumbing"], SPLIT_DAY),
+    ("Jake", "Thompson", "Tacoma, WA", 47.2529, -122.4443,
+     ["South Sound"], ["HVAC certified", "Gas safe"], FULL_DAY),
+    ("Elena", "Petrova", "Federal Way, WA", 47.3223, -122.3126,
+     ["South Sound"], ["Electrical"], FULL_DAY),
+    ("Samuel", "Green", "Puyallup, WA", 47.1854, -122.2929,
+     ["South Sound"], ["Plumbing"], FULL_DAY),
+    ("Nina", "Alvarez", "Kent, WA", 47.3809, -122.2348,
+     ["South Sound", "Seattle"], ["HVAC certified", "Electrical"], FULL_DAY),
+    ("Ben", "Carter", "Lakewood, WA", 47.1718, -122.5185,
+     ["South Sound"], [], FULL_DAY),
+]  # fmt: skip
+# Away Monday to Wednesday of the week after the first load: a gap in the Seattle calendar.
+ON_LEAVE = "tech06@example.com"
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+Status = Appointment.Status
+
+
+def technician_email(number: int) -> str:
+    return f"tech{number:02d}@example.com"
+
+
+def parse_hours(spec: str) -> list[tuple[int, time, time]]:
+    """ "Mon-Fri 08:00-12:00" or "Sat 09:00-13:00" as (weekday, start, end)."""
+    days, hours = spec.split()
+    first, _, last = days.partition("-")
+    start, end = (time.fromisoformat(t) for t in hours.split("-"))
+    return [(d, start, end) for d in range(DAYS.index(first), DAYS.index(last or first) + 1)]
 
 
 class Command(BaseCommand):
@@ -88,6 +220,9 @@ class Command(BaseCommand):
                 time_zone="America/Los_Angeles",
                 service_account=accounts["Alice Anderson residence"],
             )
+        self._load_catalogue()
+        self._load_technicians(territories)
+        SchedulingSettings.objects.get_or_create(pk=1)
         for user in (dispatcher, customer):
             EmailAddress.objects.get_or_create(
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
@@ -110,7 +245,121 @@ class Command(BaseCommand):
                 created_by=dispatcher,
             )
 
+        account = accounts["Alice Anderson residence"]
+        if not Appointment.objects.filter(
+            Q(service_account=account) | Q(customer=customer)
+        ).exists():
+            self._load_appointments(account, customer)
         return invitation
+
+    def _load_catalogue(self) -> None:
+        skills = {n: Characteristic.objects.get_or_create(name=n)[0] for n in CHARACTERISTICS}
+        products = {n: Product.objects.get_or_create(name=n)[0] for n in PRODUCTS}
+        for name, minutes, for_products, requires, bookable, description in SERVICE_TYPES:
+            service_type, created = ServiceType.objects.get_or_create(
+                name=name,
+                defaults={
+                    "duration": timedelta(minutes=minutes),
+                    "bookable_on_portal": bookable,
+                    "description": description,
+                },
+            )
+            if created:  # later edits in admin win over the demo's choices
+                service_type.products.set([products[p] for p in for_products])
+                service_type.required_characteristics.set([skills[c] for c in requires])
+
+    def _load_technicians(self, territories: dict[str, Territory]) -> None:
+        skills = {c.name: c for c in Characteristic.objects.filter(name__in=CHARACTERISTICS)}
+        for number, spec in enumerate(TECHNICIANS, start=1):
+            first, last, home, lat, lon, serves, has, hours = spec
+            email = technician_email(number)
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                # Technicians sign in to their app, not here: no password in the demo.
+                user = User.objects.create_user(
+                    email, None, first_name=first, last_name=last, time_zone=TECHNICIAN_ZONE
+                )
+            resource, created = Resource.objects.get_or_create(
+                user=user,
+                defaults={
+                    "home_address": f"{home}, USA",
+                    "home_latitude": lat,
+                    "home_longitude": lon,
+                    "time_zone": TECHNICIAN_ZONE,
+                },
+            )
+            if not created:
+                continue
+            resource.territories.set([territories[t] for t in serves])
+            resource.characteristics.set([skills[c] for c in has])
+            WorkingHours.objects.bulk_create(
+                WorkingHours(resource=resource, weekday=d, start=start, end=end)
+                for period in hours
+                for d, start, end in parse_hours(period)
+            )
+            if email == ON_LEAVE:
+                zone = ZoneInfo(TECHNICIAN_ZONE)
+                today = timezone.localdate(timezone=zone)
+                monday = today + timedelta(days=7 - today.weekday())
+                TimeOff.objects.create(
+                    resource=resource,
+                    start=datetime.combine(monday, time(0), tzinfo=zone),
+                    end=datetime.combine(monday + timedelta(days=3), time(0), tzinfo=zone),
+                    reason="Vacation",
+                )
+
+    def _load_appointments(self, account: ServiceAccount, customer: User) -> None:
+        """Alice's visits in every state, written directly: the demo needs some in the past
+        and one under way, which booking refuses, and it must not mail anyone."""
+        zone = ZoneInfo(account.time_zone or "UTC")
+        now = timezone.now()
+        today = now.astimezone(zone).date()
+        types = {t.name: t for t in ServiceType.objects.all()}
+        products = {p.name: p for p in Product.objects.all()}
+        maintenance, repair = types["Annual maintenance"], types["Repair visit"]
+        survey, water = types["Installation survey"], types["Water heater service"]
+
+        def at(day: date, clock: str) -> datetime:
+            return datetime.combine(day, time.fromisoformat(clock), tzinfo=zone)
+
+        def half_hour(t: datetime) -> datetime:
+            return t.replace(minute=t.minute // 30 * 30, second=0, microsecond=0)
+
+        demo = _DemoBooking(account, customer, now)
+        # Past visits, done.
+        for days_ago, clock, service_type, product, comments in [
+            (16, "09:00", maintenance, "Heat pump", ""),
+            (6, "13:00", repair, "Water heater", "No hot water since Sunday."),
+        ]:
+            start = at(_weekday(today - timedelta(days=days_ago), step=-1), clock)
+            demo.add(Status.COMPLETED, service_type, products[product], start, comments)
+        # Under way today: one started, one on its way.
+        demo.add(
+            Status.IN_PROGRESS,
+            repair,
+            products["Furnace"],
+            half_hour(now) - timedelta(minutes=30),
+            "The furnace clicks but does not light.",
+        )
+        demo.add(
+            Status.TRAVELING,
+            maintenance,
+            products["Heat pump"],
+            half_hour(now + timedelta(minutes=45)),
+            "Side gate is open; the unit is behind the garage.",
+        )
+        # Coming up, at times a customer could have booked.
+        first = _weekday(today + timedelta(days=2))
+        demo.add_bookable(survey, products["EV charger"], at, first, "10:00", "Tesla, 48 A.")
+        demo.add_bookable(water, products["Water heater"], at, first + timedelta(days=3), "14:00")
+        demo.add(
+            Status.CANCELED,
+            maintenance,
+            products["Furnace"],
+            at(_weekday(today + timedelta(days=4)), "09:00"),
+            "",
+            reason="We are away that week; we will book again when we are back.",
+        )
 
     def _print_summary(self, base: str, invitation: Invitation | None) -> None:
         lines = [
@@ -128,3 +377,114 @@ class Command(BaseCommand):
         else:
             lines.append(f"  {INVITEE[1]} has redeemed the demo invitation and can sign in.")
         self.stdout.write(self.style.SUCCESS("\n".join(lines)) + "\n")
+
+
+def _weekday(day: date, *, step: int = 1) -> date:
+    """`day`, or the nearest Monday to Friday from it in the direction of `step`."""
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
+
+
+class _DemoBooking:
+    """Writes one demo appointment with its history, on a resource that serves the account
+    and is free then: PostgreSQL refuses two active appointments of one resource that
+    overlap, and the demo should not show what the portal would never do."""
+
+    def __init__(self, account: ServiceAccount, customer: User, now: datetime):
+        self.account, self.customer, self.now = account, customer, now
+        self.settings = SchedulingSettings.current()
+
+    def add_bookable(self, service_type, product, at, day: date, clock: str, comments=""):
+        """Scheduled on the first weekday from `day` that the assignment rules allow."""
+        for _ in range(14):
+            day = _weekday(day)
+            start = at(day, clock)
+            end = start + service_type.duration
+            resources = planning.eligible_resources(self.account, service_type, self.settings)
+            plans = planning.load_plans(resources, Interval(start, end))
+            choice = assignment.pick(
+                plans, start, end, self.account.point, self.settings.travel_speed_kmh
+            )
+            if choice is not None:
+                resource = next(r for r in resources if r.id == choice.resource_id)
+                return self._write(
+                    Status.SCHEDULED, service_type, product, start, comments, resource
+                )
+            day += timedelta(days=1)
+        return None
+
+    def add(self, status, service_type, product, start, comments, *, reason=""):
+        end = start + service_type.duration
+        holds_time = status != Status.CANCELED
+        for resource in sorted(
+            planning.eligible_resources(self.account, service_type, self.settings),
+            key=lambda r: distance_km(r.home, self.account.point),
+        ):
+            busy = Appointment.objects.filter(
+                resource=resource,
+                start__lt=end,
+                end__gt=start,
+                status__in=[*Appointment.ACTIVE, Status.COMPLETED],
+            ).exists()
+            if not (holds_time and busy):
+                return self._write(status, service_type, product, start, comments, resource, reason)
+        return None
+
+    def _write(self, status, service_type, product, start, comments, resource, reason=""):
+        end = start + service_type.duration
+        booked_at = min(self.now, start) - timedelta(days=5)
+        appointment = Appointment.objects.create(
+            service_account=self.account,
+            customer=self.customer,
+            product=product,
+            service_type=service_type,
+            resource=resource,
+            start=start,
+            end=end,
+            status=status,
+            comments=comments,
+            cancel_reason=reason,
+            travel_distance_km=round(distance_km(resource.home, self.account.point), 3),
+            sequence=1 if status == Status.CANCELED else 0,
+        )
+        events = [
+            AppointmentEvent(
+                appointment=appointment,
+                at=booked_at,
+                by=self.customer,
+                kind=AppointmentEvent.Kind.BOOKED,
+                to_status=Status.SCHEDULED,
+                to_start=start,
+                to_resource=resource,
+            )
+        ]
+        if status == Status.CANCELED:
+            events.append(
+                AppointmentEvent(
+                    appointment=appointment,
+                    at=booked_at + timedelta(days=1),
+                    by=self.customer,
+                    kind=AppointmentEvent.Kind.CANCELED,
+                    from_status=Status.SCHEDULED,
+                    to_status=Status.CANCELED,
+                    note=reason,
+                )
+            )
+        # The technician's app moves the others along: on the way, arrived, done.
+        path = [Status.SCHEDULED, Status.TRAVELING, Status.IN_PROGRESS, Status.COMPLETED]
+        steps_at = [None, min(start - timedelta(minutes=25), self.now), start, end]
+        if status in path:
+            for i in range(1, path.index(status) + 1):
+                events.append(
+                    AppointmentEvent(
+                        appointment=appointment,
+                        at=steps_at[i],
+                        by=resource.user,
+                        kind=AppointmentEvent.Kind.STATUS,
+                        from_status=path[i - 1],
+                        to_status=path[i],
+                    )
+                )
+        AppointmentEvent.objects.bulk_create(events)
+        return appointment

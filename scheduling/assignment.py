@@ -1,0 +1,23 @@
+"""Which resource takes a visit: among those free for it, the least travel distance from
+where each will be (its previous stop that day, else home); ties go to the one with fewer
+appointments that day, then the lowest id. Pure: plain data in, a Placement out."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from scheduling.availability import Placement, Point, ResourcePlan, place
+
+
+def pick(
+    plans: Iterable[ResourcePlan],
+    start: datetime,
+    end: datetime,
+    site: Point,
+    speed_kmh: float,
+) -> Placement | None:
+    placements = (place(plan, start, end, site, speed_kmh) for plan in plans)
+    return min(
+        (p for p in placements if p is not None),
+        key=lambda p: (p.distance_km, p.stops_that_day, p.resource_id),
+        default=None,
+    )

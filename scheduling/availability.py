@@ -1,0 +1,250 @@
+"""When can a visit start? Pure functions over plain data: no ORM, no clock.
+
+Times are aware datetimes; intervals are half-open [start, end). Working hours are wall-clock
+times in the resource's time zone and become UTC instants per date, so a DST change moves
+them correctly. Candidate starts step through the customer's day from its local midnight.
+"""
+
+import bisect
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from geopy.distance import geodesic
+
+Point = tuple[float, float]
+UTC = ZoneInfo("UTC")
+
+
+class Interval(NamedTuple):
+    start: datetime
+    end: datetime
+
+
+class Window(NamedTuple):
+    """A working period; `day` is the resource's local date it belongs to."""
+
+    start: datetime
+    end: datetime
+    day: date
+
+
+class Stop(NamedTuple):
+    """An active appointment the resource already has, with where it is."""
+
+    start: datetime
+    end: datetime
+    location: Point
+
+
+@dataclass
+class ResourcePlan:
+    """What one resource's time looks like over a span: working windows (time off already
+    taken out) and its active appointments, both sorted by start."""
+
+    resource_id: int
+    home: Point
+    windows: list[Window]
+    stops: list[Stop]
+    _stop_starts: list[datetime] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.windows.sort()
+        self.stops.sort()
+        self._stop_starts = [s.start for s in self.stops]
+
+
+@dataclass(frozen=True)
+class Rules:
+    step: timedelta
+    travel_speed_kmh: float
+    earliest: datetime  # now + minimum notice
+    latest: datetime  # now + booking horizon
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A resource that can take [start, end): how far it travels, how busy its day is."""
+
+    resource_id: int
+    distance_km: float
+    stops_that_day: int
+
+
+class NoSlots(enum.Enum):
+    """Why a day offers nothing, in the customer's words."""
+
+    PAST = "This day has passed."
+    NO_LOCATION = (
+        "We cannot offer times until we have confirmed where your site is. Please contact us."
+    )
+    BEYOND_HORIZON = "This day is beyond how far ahead you can book. Pick an earlier day."
+    NO_RESOURCE = (
+        "No technician with the skills this visit needs serves your area. "
+        "Contact us and we will arrange the visit with you."
+    )
+    NOT_WORKING = "No technician for this visit works on this day."
+    MIN_NOTICE = "The remaining times this day are too soon: visits need more notice."
+    FULLY_BOOKED = "This day is fully booked. Please pick another day."
+
+    @property
+    def short(self) -> str:
+        """A word or two for a greyed-out day in the picker."""
+        return _SHORT.get(self, "")
+
+
+_SHORT = {
+    NoSlots.FULLY_BOOKED: "Full",
+    NoSlots.NOT_WORKING: "Closed",
+    NoSlots.MIN_NOTICE: "Too soon",
+}
+
+
+@dataclass(frozen=True)
+class DaySlots:
+    starts: list[datetime]
+    reason: NoSlots | None  # set when starts is empty
+
+
+@lru_cache(maxsize=65536)
+def distance_km(a: Point, b: Point) -> float:
+    return geodesic(a, b).km
+
+
+def travel_time(km: float, speed_kmh: float) -> timedelta:
+    return timedelta(hours=km / speed_kmh)
+
+
+def local_day(day: date, tz: ZoneInfo) -> Interval:
+    """The customer's calendar day as UTC instants: 23 or 25 hours long on DST days."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return Interval(start, end)
+
+
+def working_windows(
+    hours: Iterable[tuple[int, time, time]], tz: ZoneInfo, span: Interval
+) -> list[Window]:
+    """Weekly hours (weekday, start, end in the resource's zone) as UTC windows that overlap
+    `span`. A period whose wall-clock time does not exist on a DST day starts at the first
+    instant after the gap, as the clock shows it."""
+    first = span.start.astimezone(tz).date() - timedelta(days=1)
+    last = span.end.astimezone(tz).date()
+    by_weekday: dict[int, list[tuple[time, time]]] = {}
+    for weekday, start, end in hours:
+        by_weekday.setdefault(weekday, []).append((start, end))
+    windows = []
+    day = first
+    while day <= last:
+        for start, end in by_weekday.get(day.weekday(), ()):
+            w_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+            w_end = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
+            if w_start < span.end and span.start < w_end and w_start < w_end:
+                windows.append(Window(w_start, w_end, day))
+        day += timedelta(days=1)
+    return sorted(windows)
+
+
+def subtract(windows: Sequence[Window], blocks: Iterable[Interval]) -> list[Window]:
+    """`windows` without the parts covered by `blocks` (time off)."""
+    result = list(windows)
+    for block in blocks:
+        next_result = []
+        for w in result:
+            if block.end <= w.start or w.end <= block.start:
+                next_result.append(w)
+                continue
+            if w.start < block.start:
+                next_result.append(Window(w.start, block.start, w.day))
+            if block.end < w.end:
+                next_result.append(Window(block.end, w.end, w.day))
+        result = next_result
+    return sorted(result)
+
+
+def place(
+    plan: ResourcePlan, start: datetime, end: datetime, site: Point, speed_kmh: float
+) -> Placement | None:
+    """Can this resource take [start, end) at `site`? It must be inside one working window,
+    reachable from its previous stop that day (else from home) in time, overlap no other
+    appointment, and still reach its next stop in time afterwards."""
+    window = None
+    for w in plan.windows:
+        if w.start <= start and end <= w.end:
+            window = w
+            break
+        if w.start > start:
+            break
+    if window is None:
+        return None
+    shift = [w for w in plan.windows if w.day == window.day]
+    shift_start, shift_end = shift[0].start, shift[-1].end
+
+    i = bisect.bisect_left(plan._stop_starts, end)  # stops from i on start at or after `end`
+    if i > 0 and plan.stops[i - 1].end > start:
+        return None  # overlaps the stop just before
+    previous = plan.stops[i - 1] if i > 0 and plan.stops[i - 1].end > shift_start else None
+    following = plan.stops[i] if i < len(plan.stops) and plan.stops[i].start < shift_end else None
+
+    origin = previous.location if previous else plan.home
+    leave = max(previous.end, window.start) if previous else window.start
+    km = distance_km(origin, site)
+    if leave + travel_time(km, speed_kmh) > start:
+        return None
+    if following and end + travel_time(distance_km(site, following.location), speed_kmh) > (
+        following.start
+    ):
+        return None
+    stops_that_day = sum(1 for s in plan.stops if s.start < shift_end and shift_start < s.end)
+    return Placement(plan.resource_id, km, stops_that_day)
+
+
+def candidate_starts(day: Interval, step: timedelta) -> list[datetime]:
+    """Every `step` from the customer's local midnight. Stepping in UTC keeps them on the
+    local grid across a whole-hour DST change and never produces a time twice."""
+    starts, t = [], day.start
+    while t < day.end:
+        starts.append(t)
+        t += step
+    return starts
+
+
+def day_slots(
+    *,
+    day: Interval,
+    duration: timedelta,
+    plans: Sequence[ResourcePlan],
+    site: Point,
+    rules: Rules,
+    now: datetime,
+) -> DaySlots:
+    """The starts on this day at which at least one resource can take the visit, or why
+    there are none."""
+    if day.end <= now:
+        return DaySlots([], NoSlots.PAST)
+    if day.start >= rules.latest:
+        return DaySlots([], NoSlots.BEYOND_HORIZON)
+    if not plans:
+        return DaySlots([], NoSlots.NO_RESOURCE)
+    working = [p for p in plans if any(w.start < day.end and day.start < w.end for w in p.windows)]
+    if not working:
+        return DaySlots([], NoSlots.NOT_WORKING)
+
+    starts, too_soon = [], False
+    for t in candidate_starts(day, rules.step):
+        if t >= rules.latest:
+            break
+        end = t + duration
+        if not any(place(p, t, end, site, rules.travel_speed_kmh) for p in working):
+            continue
+        if t < rules.earliest:
+            too_soon = True
+        else:
+            starts.append(t)
+    if starts:
+        return DaySlots(starts, None)
+    return DaySlots([], NoSlots.MIN_NOTICE if too_soon else NoSlots.FULLY_BOOKED)

@@ -1,0 +1,93 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from scheduling.models import Product, ServiceType
+
+
+def bookable_products():
+    return (
+        Product.objects.filter(active=True, service_types__bookable_on_portal=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def bookable_service_types(product: Product | None):
+    if product is None:
+        return ServiceType.objects.none()
+    return ServiceType.objects.filter(bookable_on_portal=True, products=product).order_by("name")
+
+
+class SlotForm(forms.Form):
+    """A day and a start on it, as offered in the customer's time zone."""
+
+    day = forms.DateField(label="Day")
+    start = forms.CharField(label="Time", error_messages={"required": "Pick a time for the visit."})
+
+    def __init__(self, *args, zone: ZoneInfo, days: list[date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.days = days
+
+    def clean_day(self) -> date:
+        day = self.cleaned_data["day"]
+        if day not in self.days:
+            raise forms.ValidationError("Pick one of the days shown.")
+        return day
+
+    def clean_start(self) -> datetime:
+        raw = self.cleaned_data["start"]
+        try:
+            start = datetime.fromisoformat(raw)
+        except ValueError:
+            raise forms.ValidationError("Pick one of the offered times.") from None
+        if start.tzinfo is None:
+            raise forms.ValidationError("Pick one of the offered times.")
+        return start
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start = cleaned.get("day"), cleaned.get("start")
+        if day and start and start.astimezone(self.zone).date() != day:
+            self.add_error("start", "Pick one of the times offered for that day.")
+        return cleaned
+
+
+class BookingForm(SlotForm):
+    product = forms.ModelChoiceField(
+        label="Product",
+        queryset=Product.objects.none(),
+        empty_label="Choose a product",
+        error_messages={"invalid_choice": "Choose one of the products listed."},
+    )
+    service_type = forms.ModelChoiceField(
+        label="Service type",
+        queryset=ServiceType.objects.none(),
+        error_messages={"invalid_choice": "Choose a service type offered for this product."},
+    )
+    comments = forms.CharField(
+        label="Comments",
+        required=False,
+        max_length=2000,
+        help_text="Anything the technician should know: access, parking, the problem you see.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    field_order = ["product", "service_type", "day", "start", "comments", "token"]
+
+    def __init__(self, *args, product: Product | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = bookable_products()
+        self.fields["service_type"].queryset = bookable_service_types(product)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you canceling?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Please tell us why you are canceling."},
+    )

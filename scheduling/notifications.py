@@ -1,0 +1,87 @@
+"""Mail to the customer about their appointment, each with an .ics calendar file whose
+UID stays the same and whose SEQUENCE rises, so calendars update the one event."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from scheduling.models import Appointment
+
+
+def customer_zone(appointment: Appointment) -> ZoneInfo:
+    customer = appointment.customer
+    zone = getattr(customer, "time_zone", "") or appointment.service_account.time_zone or "UTC"
+    return ZoneInfo(zone)
+
+
+def ics(appointment: Appointment, *, method: str) -> bytes:
+    zone = customer_zone(appointment)
+    cal = Calendar()
+    cal.add("prodid", f"-//{settings.PORTAL_NAME}//Appointments//EN")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    event = Event()
+    event.add("uid", f"appointment-{appointment.pk}@{_host()}")
+    event.add("sequence", appointment.sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start.astimezone(zone))
+    event.add("dtend", appointment.end.astimezone(zone))
+    event.add("summary", f"{appointment.service_type.name}: {appointment.product.name}")
+    event.add("location", appointment.service_account.address)
+    event.add("description", appointment.comments or appointment.service_type.description)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _host() -> str:
+    return settings.PORTAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+
+
+def _send(appointment: Appointment, *, template: str, subject: str, method: str, **extra) -> None:
+    customer = appointment.customer
+    if customer is None or not customer.email:
+        return
+    context = {
+        "appointment": appointment,
+        "customer": customer,
+        "zone": customer_zone(appointment).key,
+        "link": f"{settings.PORTAL_BASE_URL}/appointments/{appointment.pk}/",
+        "portal_name": settings.PORTAL_NAME,
+        **extra,
+    }
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"scheduling/email/{template}.txt", context),
+        to=[customer.email],
+    )
+    message.attach(
+        "appointment.ics", ics(appointment, method=method), f"text/calendar; method={method}"
+    )
+    message.send()
+
+
+def booked(appointment: Appointment) -> None:
+    _send(appointment, template="booked", subject="Your service visit is booked", method="REQUEST")
+
+
+def rescheduled(appointment: Appointment, *, old_start: datetime) -> None:
+    _send(
+        appointment,
+        template="rescheduled",
+        subject="Your service visit has a new time",
+        method="REQUEST",
+        old_start=old_start,
+    )
+
+
+def canceled(appointment: Appointment) -> None:
+    _send(
+        appointment, template="canceled", subject="Your service visit is canceled", method="CANCEL"
+    )

@@ -1,0 +1,36 @@
+from datetime import timedelta
+
+from django import template
+
+from scheduling.availability import NoSlots
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: timedelta) -> str:
+    """1:30:00 as "1 h 30 min"."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else [])
+    return " ".join(parts) or "0 min"
+
+
+@register.filter
+def day_reasons(days) -> dict:
+    """What to say about days without times: one sentence when the whole range shares a
+    reason that has nothing to do with the calendar, else a legend of the short labels."""
+    reasons = {info.reason for _, info in days if not info.starts}
+    if len(reasons) == 1 and not any(info.starts for _, info in days):
+        reason = next(iter(reasons))
+        if reason in (NoSlots.NO_RESOURCE, NoSlots.NO_LOCATION):
+            return {"everywhere": reason.value}
+    legend = [f"{r.short}: {LEGEND[r]}" for r in NoSlots if r in reasons and r in LEGEND]
+    return {"legend": "; ".join(legend) + "." if legend else ""}
+
+
+LEGEND = {
+    NoSlots.FULLY_BOOKED: "fully booked",
+    NoSlots.NOT_WORKING: "no technician for this visit works that day",
+    NoSlots.MIN_NOTICE: "too soon, visits need more notice",
+}

@@ -1,0 +1,146 @@
+"""Book, see, modify and cancel a visit in headless Chromium, with and without scripts."""
+
+import base64
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from portal.models import OutboxMessage
+from scheduling.models import Appointment
+from tests.e2e.conftest import PHONE, assert_accessible
+from tests.factories import PASSWORD, CustomerFactory, ResourceFactory, ServiceAccountFactory
+from tests.support.clock import LA, next_weekday_at
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def customer(repair):
+    site = ServiceAccountFactory(name="Alice Anderson residence")
+    ResourceFactory(territories=[site.territory])
+    return CustomerFactory(service_account=site, email="alice@example.com", first_name="Alice")
+
+
+def sign_in(page, live_server):
+    page.goto(live_server.url + reverse("account_login"))
+    page.get_by_label("Email").fill("alice@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Alice")).to_be_visible()
+
+
+def day_chip(page, moment):
+    return page.locator(
+        f"label.chip:has(input[value='{moment.astimezone(LA).date().isoformat()}'])"
+    )
+
+
+def slot_chip(page, label):
+    return page.locator("#slots label.chip").filter(has=page.get_by_text(label, exact=True))
+
+
+def test_book_modify_and_cancel_a_visit(page, live_server, customer, repair):
+    monday, wednesday = next_weekday_at("10:00"), next_weekday_at("14:00", weekday=2)
+    sign_in(page, live_server)
+    page.get_by_role("link", name="Book a new appointment").click()
+    expect(page.get_by_role("heading", name="Book a visit")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("What needs service?").select_option(label="Heat pump")
+    page.get_by_label("Repair visit").check()
+    page.evaluate("window.notReloaded = true")
+    day_chip(page, monday).click()
+    expect(slot_chip(page, "10:00 AM")).to_be_visible()
+    assert page.evaluate("window.notReloaded === true"), "the day click reloaded the page"
+    assert_accessible(page)
+    slot_chip(page, "10:00 AM").click()
+    page.get_by_label("Comments").fill("Gate code 1234")
+    page.get_by_role("button", name="Book the visit").click()
+
+    expect(page.get_by_text("Your visit is booked.")).to_be_visible()
+    expect(page.get_by_text("10:00 AM – 11:00 AM")).to_be_visible()
+    assert_accessible(page)
+    appointment = Appointment.objects.get()
+    assert (appointment.start, appointment.comments) == (monday, "Gate code 1234")
+
+    page.get_by_role("link", name="Back to your appointments").click()
+    upcoming = page.locator("article.appointment", has_text="Repair visit")
+    expect(upcoming).to_contain_text("Scheduled")
+    upcoming.get_by_role("link", name="Modify").click()
+    expect(page.get_by_role("heading", name="Change the time")).to_be_visible()
+    assert_accessible(page)
+    day_chip(page, wednesday).click()
+    slot_chip(page, "2:00 PM").click()
+    page.get_by_role("button", name="Save the new time").click()
+    expect(page.get_by_text("Your visit has a new time.")).to_be_visible()
+    appointment.refresh_from_db()
+    assert appointment.start == wednesday
+
+    page.get_by_role("link", name="Cancel the visit").click()
+    expect(page.get_by_role("heading", name="Cancel this visit?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Cancel the visit").click()
+    expect(page.get_by_text("Please tell us why you are canceling.")).to_be_visible()
+    page.get_by_label("Why are you canceling?").fill("Fixed it myself")
+    page.get_by_role("button", name="Cancel the visit").click()
+    expect(page.get_by_text("Your visit is canceled.")).to_be_visible()
+
+    expect(page.get_by_text("You have no upcoming appointments.")).to_be_visible()
+    page.get_by_role("link", name="Past (1)").click()
+    past = page.locator("article.appointment", has_text="Repair visit")
+    expect(past).to_contain_text("Canceled")
+    expect(past).to_contain_text("Fixed it myself")
+    assert_accessible(page)
+
+    confirmation = OutboxMessage.objects.get(subject="Your service visit is booked")
+    [attachment] = confirmation.payload["attachments"]
+    [event] = Calendar.from_ical(base64.b64decode(attachment["content_b64"])).walk("VEVENT")
+    assert event.decoded("DTSTART") == monday
+    assert OutboxMessage.objects.filter(subject="Your service visit is canceled").exists()
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_booking_works_without_javascript_on_a_phone(browser, viewport, live_server, customer):
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        monday = next_weekday_at("09:00")
+        sign_in(page, live_server)
+        page.goto(live_server.url + reverse("scheduling:book"))
+        page.get_by_label("What needs service?").select_option(label="Heat pump")
+        page.get_by_role("button", name="Show service types").click()
+        page.get_by_label("Repair visit").check()
+        page.get_by_role("button", name="Show days").click()
+        day_chip(page, monday).click()
+        page.get_by_role("button", name="Show times").click()
+        slot_chip(page, "9:00 AM").click()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.get_by_role("button", name="Book the visit").click()
+        expect(page.get_by_text("Your visit is booked.")).to_be_visible()
+        assert Appointment.objects.get().start == monday
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
+
+
+def test_a_slot_taken_meanwhile_is_a_friendly_message(page, live_server, customer, repair):
+    monday = next_weekday_at("11:00")
+    sign_in(page, live_server)
+    page.goto(live_server.url + reverse("scheduling:book"))
+    page.get_by_label("What needs service?").select_option(label="Heat pump")
+    page.get_by_label("Repair visit").check()
+    day_chip(page, monday).click()
+    slot_chip(page, "11:00 AM").click()
+    # Someone else takes the only technician's 11:00 while the customer hesitates.
+    Appointment.objects.create(
+        service_account=customer.service_account, product=repair.products.first(),
+        service_type=repair, resource=customer.service_account.territory.resources.get(),
+        start=monday, end=monday + timedelta(hours=1),
+    )  # fmt: skip
+    page.get_by_role("button", name="Book the visit").click()
+    expect(page.get_by_text("That time was just taken. Please pick another time.")).to_be_visible()
+    expect(slot_chip(page, "11:00 AM")).to_have_count(0)
+    expect(slot_chip(page, "1:00 PM")).to_be_visible()

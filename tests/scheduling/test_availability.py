@@ -1,0 +1,202 @@
+"""Slots from working hours, time off, bookings and travel: pure, no database."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduling.availability import (
+    Interval,
+    NoSlots,
+    ResourcePlan,
+    Rules,
+    Stop,
+    Window,
+    candidate_starts,
+    day_slots,
+    local_day,
+    place,
+    subtract,
+    working_windows,
+)
+
+LA = ZoneInfo("America/Los_Angeles")
+UTC = ZoneInfo("UTC")
+SITE = (47.6205, -122.3493)  # Space Needle
+NEAR = (47.6097, -122.3422)  # Pike Place, ~1.3 km away
+FAR = (47.2529, -122.4443)  # Tacoma, ~41 km away
+HOUR = timedelta(hours=1)
+MON_TO_FRI_8_TO_16 = [(d, time(8), time(16)) for d in range(5)]
+
+
+def at(day: str, hhmm: str, tz=LA) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=tz)
+
+
+def plan(hours=MON_TO_FRI_8_TO_16, span_day=date(2030, 3, 4), home=NEAR, stops=(), off=(), rid=1):
+    windows = working_windows(hours, LA, local_day(span_day, LA))
+    return ResourcePlan(rid, home, subtract(windows, off), list(stops))
+
+
+def rules(now, step=30, speed=40.0, notice=timedelta(hours=2), horizon=timedelta(days=30)):
+    return Rules(timedelta(minutes=step), speed, now + notice, now + horizon)
+
+
+def local_times(starts):
+    return [s.astimezone(LA).strftime("%H:%M") for s in starts]
+
+
+NOW = at("2030-03-01", "09:00")
+
+
+def test_a_free_day_offers_every_step_that_fits_the_hours():
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=2 * HOUR, plans=[plan()],
+        site=SITE, rules=rules(NOW), now=NOW,
+    )  # fmt: skip
+    # Travel from home (1.3 km at 40 km/h, about 2 minutes) rules out 08:00.
+    assert local_times(slots.starts) == [
+        "08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30",
+        "13:00", "13:30", "14:00",
+    ]  # fmt: skip
+    assert slots.reason is None
+
+
+def test_split_hours_leave_the_break_free():
+    hours = [(0, time(8), time(12)), (0, time(13), time(17))]
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=HOUR, plans=[plan(hours, home=SITE)],
+        site=SITE, rules=rules(NOW, step=60), now=NOW,
+    )  # fmt: skip
+    assert local_times(slots.starts) == [
+        "08:00", "09:00", "10:00", "11:00", "13:00", "14:00", "15:00", "16:00",
+    ]  # fmt: skip
+
+
+def test_time_off_removes_its_part_of_the_day():
+    off = [Interval(at("2030-03-04", "10:00"), at("2030-03-04", "13:00"))]
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=HOUR,
+        plans=[plan(home=SITE, off=off)], site=SITE, rules=rules(NOW, step=60), now=NOW,
+    )  # fmt: skip
+    assert local_times(slots.starts) == ["08:00", "09:00", "13:00", "14:00", "15:00"]
+
+
+def test_a_booking_blocks_its_time_and_the_travel_around_it():
+    # An appointment in Tacoma 11:00-12:00: 41 km takes about an hour each way.
+    stop = Stop(at("2030-03-04", "11:00"), at("2030-03-04", "12:00"), FAR)
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=HOUR,
+        plans=[plan(home=SITE, stops=[stop])], site=SITE, rules=rules(NOW), now=NOW,
+    )  # fmt: skip
+    assert local_times(slots.starts) == ["08:00", "08:30", "13:30", "14:00", "14:30", "15:00"]
+
+
+def test_travel_is_from_the_previous_stop_not_from_home():
+    stop = Stop(at("2030-03-04", "08:00"), at("2030-03-04", "09:00"), SITE)
+    p = plan(home=FAR, stops=[stop])
+    placement = place(p, at("2030-03-04", "09:00"), at("2030-03-04", "10:00"), SITE, 40.0)
+    assert placement is not None
+    assert placement.distance_km == 0
+    assert placement.stops_that_day == 1
+
+
+def test_a_day_off_says_nobody_works():
+    saturday = date(2030, 3, 9)
+    slots = day_slots(
+        day=local_day(saturday, LA), duration=HOUR, plans=[plan(span_day=saturday)],
+        site=SITE, rules=rules(NOW), now=NOW,
+    )  # fmt: skip
+    assert slots == (slots.__class__([], NoSlots.NOT_WORKING))
+
+
+def test_a_full_day_says_fully_booked():
+    stop = Stop(at("2030-03-04", "08:00"), at("2030-03-04", "16:00"), SITE)
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=HOUR,
+        plans=[plan(home=SITE, stops=[stop])], site=SITE, rules=rules(NOW), now=NOW,
+    )  # fmt: skip
+    assert (slots.starts, slots.reason) == ([], NoSlots.FULLY_BOOKED)
+
+
+def test_minimum_notice_hides_the_next_hours_and_says_so_when_nothing_is_left():
+    now = at("2030-03-04", "12:10")
+    day = local_day(date(2030, 3, 4), LA)
+    slots = day_slots(
+        day=day, duration=HOUR, plans=[plan(home=SITE)], site=SITE, rules=rules(now), now=now
+    )
+    assert local_times(slots.starts) == ["14:30", "15:00"]
+    later = at("2030-03-04", "13:30")
+    none_left = day_slots(
+        day=day, duration=HOUR, plans=[plan(home=SITE)], site=SITE, rules=rules(later), now=later
+    )
+    assert (none_left.starts, none_left.reason) == ([], NoSlots.MIN_NOTICE)
+
+
+def test_days_past_and_beyond_the_horizon_say_so():
+    kwargs = {"duration": HOUR, "plans": [plan()], "site": SITE, "rules": rules(NOW), "now": NOW}
+    assert day_slots(day=local_day(date(2030, 2, 27), LA), **kwargs).reason == NoSlots.PAST
+    far = day_slots(day=local_day(date(2030, 4, 15), LA), **kwargs)
+    assert far.reason == NoSlots.BEYOND_HORIZON
+
+
+def test_no_eligible_resource_says_so():
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=HOUR, plans=[], site=SITE,
+        rules=rules(NOW), now=NOW,
+    )  # fmt: skip
+    assert slots.reason == NoSlots.NO_RESOURCE
+
+
+@pytest.mark.parametrize(
+    ("day", "hours_long", "utc_8am"),
+    [
+        (date(2030, 3, 10), 23, "15:00"),  # spring forward: 8:00 PDT is 15:00 UTC
+        (date(2030, 11, 3), 25, "16:00"),  # fall back: 8:00 PST is 16:00 UTC
+        (date(2030, 3, 9), 24, "16:00"),  # the Saturday before, still PST
+    ],
+)
+def test_dst_days_keep_working_hours_on_the_wall_clock(day, hours_long, utc_8am):
+    every_day = [(d, time(8), time(16)) for d in range(7)]
+    span = local_day(day, LA)
+    assert span.end - span.start == timedelta(hours=hours_long)
+    p = ResourcePlan(1, SITE, working_windows(every_day, LA, span), [])
+    now = datetime.combine(day - timedelta(days=3), time(0), tzinfo=LA)
+
+    slots = day_slots(
+        day=span, duration=HOUR, plans=[p], site=SITE, rules=rules(now, step=60), now=now
+    )
+
+    assert local_times(slots.starts) == [f"{h:02d}:00" for h in range(8, 16)]
+    assert slots.starts[0].astimezone(UTC).strftime("%H:%M") == utc_8am
+
+
+def test_candidate_starts_on_a_dst_day_stay_on_the_local_grid():
+    spring = local_day(date(2030, 3, 10), LA)
+    starts = candidate_starts(spring, timedelta(minutes=30))
+    assert len(starts) == 46  # 23 hours
+    labels = local_times(starts)
+    assert "02:00" not in labels and "02:30" not in labels  # the skipped hour
+    assert labels[:6] == ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30"]
+    fall = local_day(date(2030, 11, 3), LA)
+    assert len(candidate_starts(fall, timedelta(minutes=30))) == 50  # 25 hours
+
+
+def test_windows_come_from_the_resource_time_zone():
+    oslo = ZoneInfo("Europe/Oslo")
+    hours = [(0, time(8), time(16))]  # Monday
+    windows = working_windows(
+        hours, oslo, Interval(at("2030-03-04", "00:00", UTC), at("2030-03-05", "00:00", UTC))
+    )
+    assert windows == [
+        Window(at("2030-03-04", "07:00", UTC), at("2030-03-04", "15:00", UTC), date(2030, 3, 4))
+    ]
+
+
+def test_subtracting_time_off_can_split_a_window():
+    w = Window(at("2030-03-04", "08:00"), at("2030-03-04", "16:00"), date(2030, 3, 4))
+    off = Interval(at("2030-03-04", "10:00"), at("2030-03-04", "11:00"))
+    assert subtract([w], [off]) == [
+        Window(w.start, off.start, w.day),
+        Window(off.end, w.end, w.day),
+    ]

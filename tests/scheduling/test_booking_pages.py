@@ -1,0 +1,228 @@
+"""The customer's booking pages, with plain form posts and with htmx."""
+
+import re
+import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import OutboxMessage
+from scheduling import services
+from scheduling.models import Appointment, SchedulingSettings
+from tests.factories import (
+    CharacteristicFactory,
+    CustomerFactory,
+    ProductFactory,
+    ResourceFactory,
+    ServiceAccountFactory,
+    ServiceTypeFactory,
+)
+from tests.support.clock import LA, next_weekday_at
+
+pytestmark = pytest.mark.django_db
+
+BOOK = reverse("scheduling:book")
+SLOTS = reverse("scheduling:slots")
+
+
+@pytest.fixture
+def site():
+    return ServiceAccountFactory()
+
+
+@pytest.fixture
+def customer(site, client):
+    user = CustomerFactory(service_account=site, time_zone="America/Los_Angeles")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def technician(site):
+    return ResourceFactory(territories=[site.territory])
+
+
+def utc(moment) -> str:
+    return moment.astimezone(ZoneInfo("UTC")).isoformat()
+
+
+def _form(repair, start, **extra):
+    return {
+        "product": repair.products.first().pk,
+        "service_type": repair.pk,
+        "day": start.astimezone(LA).date().isoformat(),
+        "start": start.isoformat(),
+        "comments": "Dog in the yard",
+        "token": str(uuid.uuid4()),
+    } | extra
+
+
+def test_choosing_a_product_offers_its_bookable_service_types(client, customer, repair):
+    hidden = ServiceTypeFactory(name="Warranty inspection", bookable_on_portal=False,
+                                products=[repair.products.first()])  # fmt: skip
+    ServiceTypeFactory(name="EV survey", products=[ProductFactory(name="EV charger")])
+
+    html = client.get(BOOK, {"product": repair.products.first().pk}).content.decode()
+
+    assert "Repair visit" in html
+    assert hidden.name not in html and "EV survey" not in html
+    assert 'name="day"' not in html  # no days before a service type
+
+
+def test_the_days_show_which_have_times_and_the_chosen_day_its_slots(
+    client, customer, repair, technician
+):
+    monday = next_weekday_at("00:00")
+    saturday = monday + timedelta(days=5)
+    response = client.get(
+        BOOK,
+        {"product": repair.products.first().pk, "service_type": repair.pk,
+         "day": monday.date().isoformat()},
+    )  # fmt: skip
+    html = response.content.decode()
+
+    assert re.search(rf'value="{monday.date().isoformat()}"[^>]*\n?\s*checked', html)
+    assert re.search(rf'value="{saturday.date().isoformat()}"[^>]*disabled', html)
+    assert "No technician for this visit works on this day." in html  # the Saturday, for readers
+    assert ">8:30 AM<" in html and ">3:00 PM<" in html and ">8:00 AM<" not in html
+
+
+def test_a_day_click_gets_just_the_slots_partial(client, customer, repair, technician):
+    monday = next_weekday_at("00:00").date()
+    response = client.get(
+        SLOTS,
+        {"service_type": repair.pk, "day": monday.isoformat()},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.count('name="start"') == 14  # 8:30 .. 15:00 every half hour
+
+
+def test_the_slots_for_a_day_take_a_fixed_number_of_queries(
+    client, customer, repair, site, django_assert_max_num_queries
+):
+    monday = next_weekday_at("00:00").date()
+    params = {"service_type": repair.pk, "day": monday.isoformat()}
+    ResourceFactory(territories=[site.territory])
+    client.get(SLOTS, params)  # warm the session and settings row
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(SLOTS, params)
+    for _ in range(10):
+        tech = ResourceFactory(territories=[site.territory])
+        Appointment.objects.create(
+            service_account=site, customer=customer, product=repair.products.first(),
+            service_type=repair, resource=tech, start=next_weekday_at("09:00"),
+            end=next_weekday_at("10:00"),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        client.get(SLOTS, params)
+    assert len(many) == len(few) <= 10
+
+
+def test_booking_with_a_plain_post_lands_on_the_confirmation(client, customer, repair, technician):
+    start = next_weekday_at("10:00")
+    response = client.post(BOOK, _form(repair, start), follow=True)
+
+    appointment = Appointment.objects.get()
+    assert response.redirect_chain == [
+        (reverse("scheduling:appointment", args=[appointment.pk]), 302)
+    ]
+    html = response.content.decode()
+    assert "Your visit is booked." in html
+    assert "10:00 AM – 11:00 AM" in html
+    assert appointment.customer == customer and appointment.comments == "Dog in the yard"
+    assert OutboxMessage.objects.get().subject == "Your service visit is booked"
+
+
+def test_the_same_form_posted_twice_books_once(client, customer, repair, technician):
+    form = _form(repair, next_weekday_at("10:00"))
+    first = client.post(BOOK, form)
+    second = client.post(BOOK, form)
+    assert first["Location"] == second["Location"]
+    assert Appointment.objects.count() == 1
+
+
+def test_a_lost_race_says_so_and_offers_fresh_slots(client, customer, repair, technician, site):
+    start = next_weekday_at("10:00")
+    other = CustomerFactory(service_account=site)
+    services.book(account=site, customer=other, product=repair.products.first(),
+                  service_type=repair, start=start)  # fmt: skip
+
+    response = client.post(BOOK, _form(repair, start))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "That time was just taken. Please pick another time." in html
+    assert f'value="{utc(start)}"' not in html
+    assert f'value="{utc(start + timedelta(hours=2))}"' in html  # fresh slots
+    assert "Dog in the yard" in html  # nothing typed is lost
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"product": "999999"}, "Choose one of the products listed."),
+        ({"service_type": "abc"}, "Choose a service type offered for this product."),
+        ({"start": "tomorrow at ten"}, "Pick one of the offered times."),
+        ({"start": ""}, "Pick a time for the visit."),
+        ({"day": "2001-01-01"}, "Pick one of the days shown."),
+    ],
+)
+def test_bad_booking_input_is_a_form_error(client, customer, repair, technician, change, message):
+    response = client.post(BOOK, _form(repair, next_weekday_at("10:00")) | change)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_a_service_type_of_another_product_is_refused(client, customer, repair, technician):
+    other = ServiceTypeFactory(name="EV survey", products=[ProductFactory(name="EV charger")])
+    response = client.post(BOOK, _form(repair, next_weekday_at("10:00"), service_type=other.pk))
+    assert "Choose a service type offered for this product." in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_no_technician_with_the_skills_says_so(client, customer, heat_pump, technician):
+    gas = ServiceTypeFactory(name="Gas check", products=[heat_pump],
+                             requires=[CharacteristicFactory(name="Gas safe")])  # fmt: skip
+    html = client.get(BOOK, {"product": heat_pump.pk, "service_type": gas.pk}).content.decode()
+    assert "No technician with the skills this visit needs serves your area." in html
+    assert 'name="day"' not in html
+
+
+def test_the_slots_are_in_the_customer_time_zone(client, customer, repair, technician):
+    customer.time_zone = "America/New_York"
+    customer.save()
+    monday = next_weekday_at("00:00").date()
+    html = client.get(
+        SLOTS, {"service_type": repair.pk, "day": monday.isoformat()}
+    ).content.decode()
+    assert ">11:30 AM<" in html and ">6:00 PM<" in html  # 8:30-15:00 in Seattle
+    assert "America/New_York" in html
+
+
+def test_every_booking_page_is_for_customers_only(client, dispatcher):
+    client.force_login(dispatcher)
+    response = client.get(BOOK)
+    assert response.status_code == 403
+    assert "not linked to a customer site" in response.content.decode()
+
+
+def test_a_dst_day_offers_the_wall_clock_hours(site, repair, technician):
+    # The Monday after the spring change in 2031: 8:00 PDT is 15:00 UTC, not 16:00.
+    monday = timezone.datetime(2031, 3, 10).date()
+    now = timezone.datetime(2031, 3, 6, 12, tzinfo=ZoneInfo("UTC"))
+    calendar = services.availability(account=site, service_type=repair, days=[monday], now=now)
+    starts = calendar.slots(monday).starts
+    assert starts[0].astimezone(ZoneInfo("UTC")).hour == 15 and starts[0].minute == 30
+    assert [s.astimezone(LA).strftime("%H:%M") for s in starts][-1] == "15:00"
+    SchedulingSettings.current()
