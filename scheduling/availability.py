@@ -98,6 +98,7 @@ class NoSlots(enum.Enum):
 
 
 _SHORT = {
+    NoSlots.BEYOND_HORIZON: "Later",
     NoSlots.FULLY_BOOKED: "Full",
     NoSlots.NOT_WORKING: "Closed",
     NoSlots.MIN_NOTICE: "Too soon",
@@ -234,9 +235,10 @@ def day_slots(
     if not working:
         return DaySlots([], NoSlots.NOT_WORKING)
 
-    starts, too_soon = [], False
+    starts, too_soon, cut_off = [], False, False
     for t in candidate_starts(day, rules.step):
         if t >= rules.latest:
+            cut_off = True
             break
         end = t + duration
         if not any(place(p, t, end, site, rules.travel_speed_kmh) for p in working):
@@ -247,4 +249,6 @@ def day_slots(
             starts.append(t)
     if starts:
         return DaySlots(starts, None)
-    return DaySlots([], NoSlots.MIN_NOTICE if too_soon else NoSlots.FULLY_BOOKED)
+    if too_soon:
+        return DaySlots([], NoSlots.MIN_NOTICE)
+    return DaySlots([], NoSlots.BEYOND_HORIZON if cut_off else NoSlots.FULLY_BOOKED)

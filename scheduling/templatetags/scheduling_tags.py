@@ -30,6 +30,7 @@ def day_reasons(days) -> dict:
 
 
 LEGEND = {
+    NoSlots.BEYOND_HORIZON: "beyond how far ahead you can book",
     NoSlots.FULLY_BOOKED: "fully booked",
     NoSlots.NOT_WORKING: "no technician for this visit works that day",
     NoSlots.MIN_NOTICE: "too soon, visits need more notice",

@@ -200,3 +200,13 @@ def test_subtracting_time_off_can_split_a_window():
         Window(w.start, off.start, w.day),
         Window(off.end, w.end, w.day),
     ]
+
+
+def test_the_last_day_of_the_horizon_says_so_when_its_times_lie_beyond_it():
+    # The horizon ends at 07:00 on the Monday, before the technician starts.
+    now = at("2030-03-04", "07:00") - timedelta(days=30)
+    slots = day_slots(
+        day=local_day(date(2030, 3, 4), LA), duration=HOUR, plans=[plan()], site=SITE,
+        rules=rules(now), now=now,
+    )  # fmt: skip
+    assert (slots.starts, slots.reason) == ([], NoSlots.BEYOND_HORIZON)
