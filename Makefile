@@ -35,6 +35,11 @@ test: $(VENV)/.test
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# Load and race measurements under production settings; see bench/README.md.
+bench: $(VENV)/.runtime
+	mkdir -p var
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .

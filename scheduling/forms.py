@@ -14,8 +14,8 @@ def bookable_products():
     )
 
 
-def bookable_service_types(product: Product | None):
-    if product is None:
+def bookable_service_types(product: Product | int | str | None):
+    if not product:
         return ServiceType.objects.none()
     return ServiceType.objects.filter(bookable_on_portal=True, products=product).order_by("name")
 
@@ -26,14 +26,14 @@ class SlotForm(forms.Form):
     day = forms.DateField(label="Day")
     start = forms.CharField(label="Time", error_messages={"required": "Pick a time for the visit."})
 
-    def __init__(self, *args, zone: ZoneInfo, days: list[date], **kwargs):
+    def __init__(self, *args, zone: ZoneInfo, days: list[date] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
-        self.days = days
+        self.days = days  # None: the service checks the start against the booking rules
 
     def clean_day(self) -> date:
         day = self.cleaned_data["day"]
-        if day not in self.days:
+        if self.days is not None and day not in self.days:
             raise forms.ValidationError("Pick one of the days shown.")
         return day
 
@@ -78,10 +78,15 @@ class BookingForm(SlotForm):
 
     field_order = ["product", "service_type", "day", "start", "comments", "token"]
 
-    def __init__(self, *args, product: Product | None = None, **kwargs):
+    def __init__(self, *args, product: Product | int | str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = bookable_products()
-        self.fields["service_type"].queryset = bookable_service_types(product)
+        # The service types of the product the customer chose; the product field itself
+        # checks that product.
+        try:
+            self.fields["service_type"].queryset = bookable_service_types(product)
+        except (TypeError, ValueError):
+            self.fields["service_type"].queryset = ServiceType.objects.none()
 
 
 class CancelForm(forms.Form):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from scheduling import assignment, geocoding, notifications, planning
@@ -16,6 +16,7 @@ from scheduling.availability import (
     Interval,
     NoSlots,
     Placement,
+    ResourcePlan,
     Rules,
     day_slots,
     local_day,
@@ -170,6 +171,8 @@ def _check_start(
     day = local_day(start.astimezone(zone).date(), zone)
     if (start - day.start) % rules.step:
         raise SchedulingError("Please pick one of the offered times.")
+    if start < now:
+        raise SchedulingError("That time has passed. Please pick another time.")
     if start < rules.earliest:
         raise SchedulingError(NoSlots.MIN_NOTICE.value)
     if start >= rules.latest:
@@ -191,21 +194,18 @@ def _assign(
     resources = planning.eligible_resources(account, service_type, settings)
     plans = planning.load_plans(resources, span, exclude_appointment=exclude_appointment)
     speed = settings.travel_speed_kmh
-    ranked = sorted(
-        (p for p in (place(plan, start, end, account.point, speed) for plan in plans) if p),
-        key=lambda p: (p.distance_km, p.stops_that_day, p.resource_id),
-    )
-    by_id = {r.id: r for r in resources}
-    if connection.vendor == "postgresql":
-        # A lock wait this long means something is stuck; fail friendly instead of hanging.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '5s'")
+    ranked = assignment.rank(plans, start, end, account.point, speed)
+    plan_of = {plan.resource_id: plan for plan in plans}
     for candidate in ranked:
+        # Hours and time off are the dispatcher's and change rarely; the appointments are
+        # what a racing booking changes, so only they are read again under the lock.
         Resource.objects.select_for_update().filter(pk=candidate.resource_id).get()
-        fresh = planning.load_plans(
-            [by_id[candidate.resource_id]], span, exclude_appointment=exclude_appointment
+        plan = plan_of[candidate.resource_id]
+        fresh = planning.load_stops(
+            [plan.resource_id], span, exclude_appointment=exclude_appointment
         )
-        choice = assignment.pick(fresh, start, end, account.point, speed)
+        plan = ResourcePlan(plan.resource_id, plan.home, plan.windows, fresh[plan.resource_id])
+        choice = place(plan, start, end, account.point, speed)
         if choice is not None:
             return choice
     raise SlotTaken()
@@ -230,10 +230,6 @@ def book(
     """Book the visit with the best free resource. With a token, submitting the same form
     again returns the appointment it already made. `zone` is the one the customer picked
     the start in (its grid of starts begins at local midnight)."""
-    if token is not None:
-        existing = _booked_with(token, customer)
-        if existing is not None:
-            return existing
     try:
         return _book(
             account=account,
@@ -246,17 +242,19 @@ def book(
             zone=zone,
             now=now or timezone.now(),
         )
-    except IntegrityError as exc:
-        # Either the same form won a race with itself (the token is unique), or the
-        # exclusion constraint caught an overlap the locks should have prevented.
+    except (SchedulingError, IntegrityError, OperationalError) as exc:
+        # The same form sent again finds its slot taken (by itself) or its token used:
+        # answer with the appointment it made. Only then is the token looked up.
         existing = _booked_with(token, customer) if token else None
         if existing is not None:
             return existing
-        if _is_overlap(exc):
+        if isinstance(exc, SchedulingError):
+            raise
+        if isinstance(exc, OperationalError) or _is_overlap(exc):
+            # A lock timeout or deadlock between racing bookings, or the exclusion
+            # constraint catching what the locks should have prevented.
             raise SlotTaken() from exc
         raise
-    except OperationalError as exc:  # lock timeout or deadlock between racing bookings
-        raise SlotTaken() from exc
 
 
 def _booked_with(token: uuid.UUID, customer) -> Appointment | None:

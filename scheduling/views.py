@@ -107,18 +107,9 @@ def _picker(
 @customer_required
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
-    data = request.POST if request.method == "POST" else request.GET
-    product = _choice(bookable_products(), data.get("product"))
-    service_type = _choice(bookable_service_types(product), data.get("service_type"))
-    day = _day(data.get("day"))
     zone = customer_zone(request)
-    days = services.bookable_days(
-        now=timezone.now(), zone=zone, settings=SchedulingSettings.current()
-    )
-    selected_start = None
-
     if request.method == "POST" and "refresh" not in request.POST:
-        form = BookingForm(request.POST, product=product, zone=zone, days=days)
+        form = BookingForm(request.POST, product=_choice_id(request.POST.get("product")), zone=zone)
         if form.is_valid():
             booking = form.cleaned_data
             try:
@@ -137,15 +128,19 @@ def book(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Your visit is booked. We have emailed you the details.")
                 return redirect("scheduling:appointment", appointment.pk)
-        selected_start = data.get("start")
+        selected_start = request.POST.get("start")
     else:
+        data = request.POST if request.method == "POST" else request.GET
         form = BookingForm(
             initial={"comments": data.get("comments", ""), "token": _token(data.get("token"))},
-            product=product,
             zone=zone,
-            days=days,
         )
+        selected_start = None
 
+    data = request.POST if request.method == "POST" else request.GET
+    product = _choice(bookable_products(), data.get("product"))
+    service_type = _choice(bookable_service_types(product), data.get("service_type"))
+    form.fields["service_type"].queryset = bookable_service_types(product)
     context = {
         "form": form,
         "product": product,
@@ -154,7 +149,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "token": form["token"].value(),
     }
     if service_type:
-        context |= _picker(request, service_type=service_type, day=day)
+        context |= _picker(request, service_type=service_type, day=_day(data.get("day")))
     template = "scheduling/_booking_form.html" if request.htmx else "scheduling/book.html"
     return render(request, template, context)
 
@@ -191,9 +186,9 @@ def slots(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/_slots.html", context)
 
 
-def _choice_id(raw: str) -> int:
+def _choice_id(raw: str | None) -> int:
     try:
-        return int(raw)
+        return int(raw or 0)
     except ValueError:
         return 0
 
@@ -235,9 +230,6 @@ def modify(request: HttpRequest, pk: int) -> HttpResponse:
     form = SlotForm(
         request.POST if request.method == "POST" and "refresh" not in request.POST else None,
         zone=zone,
-        days=services.bookable_days(
-            now=timezone.now(), zone=zone, settings=SchedulingSettings.current()
-        ),
     )
     if form.is_bound and form.is_valid():
         try:

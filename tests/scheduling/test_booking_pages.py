@@ -174,7 +174,8 @@ def test_a_lost_race_says_so_and_offers_fresh_slots(client, customer, repair, te
         ({"service_type": "abc"}, "Choose a service type offered for this product."),
         ({"start": "tomorrow at ten"}, "Pick one of the offered times."),
         ({"start": ""}, "Pick a time for the visit."),
-        ({"day": "2001-01-01"}, "Pick one of the days shown."),
+        ({"day": "2001-01-01"}, "Pick one of the times offered for that day."),
+        ({"day": "2001-01-01", "start": "2001-01-01T18:00:00+00:00"}, "That time has passed."),
     ],
 )
 def test_bad_booking_input_is_a_form_error(client, customer, repair, technician, change, message):
