@@ -150,6 +150,12 @@ def working_windows(
     return sorted(windows)
 
 
+def shifts_touching(windows: Sequence[Window], span: Interval) -> list[Window]:
+    """The windows of every shift (one local day's windows) that overlaps the span."""
+    days = {w.day for w in windows if w.start < span.end and span.start < w.end}
+    return [w for w in windows if w.day in days]
+
+
 def subtract(windows: Sequence[Window], blocks: Iterable[Interval]) -> list[Window]:
     """`windows` without the parts covered by `blocks` (time off)."""
     result = list(windows)
@@ -222,9 +228,11 @@ def day_slots(
     site: Point,
     rules: Rules,
     now: datetime,
+    first_only: bool = False,
 ) -> DaySlots:
     """The starts on this day at which at least one resource can take the visit, or why
-    there are none."""
+    there are none. With `first_only`, stop at the first: enough to tell a day with times
+    from one without."""
     if day.end <= now:
         return DaySlots([], NoSlots.PAST)
     if day.start >= rules.latest:
@@ -235,18 +243,25 @@ def day_slots(
     if not working:
         return DaySlots([], NoSlots.NOT_WORKING)
 
+    # Starts outside every working window cannot fit; skip them without asking anyone.
+    opens = min(w.start for p in working for w in p.windows)
+    closes = max(w.end for p in working for w in p.windows)
     starts, too_soon, cut_off = [], False, False
     for t in candidate_starts(day, rules.step):
         if t >= rules.latest:
             cut_off = True
             break
         end = t + duration
+        if t < opens or end > closes:
+            continue
         if not any(place(p, t, end, site, rules.travel_speed_kmh) for p in working):
             continue
         if t < rules.earliest:
             too_soon = True
         else:
             starts.append(t)
+            if first_only:
+                break
     if starts:
         return DaySlots(starts, None)
     if too_soon:

@@ -1,3 +1,4 @@
+import time
 import zoneinfo
 from datetime import UTC, timedelta
 
@@ -259,10 +260,29 @@ class SchedulingSettings(models.Model):
     def __str__(self) -> str:
         return "Scheduling settings"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        type(self).forget()
+
+    # Every slots request reads the rules; a process keeps them this long. A change made in
+    # admin reaches every worker within that time (at once in the process that saved it).
+    CACHE_SECONDS = 10.0
+    _cached: "tuple[float, SchedulingSettings] | None" = None
+
     @classmethod
     def current(cls) -> "SchedulingSettings":
-        """The row, or the defaults while no dispatcher has saved any (reads never write)."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        """The row, or the defaults while no dispatcher has saved any (reads never write).
+        Treat it as read-only: it is shared."""
+        now = time.monotonic()
+        if cls._cached is not None and now - cls._cached[0] < cls.CACHE_SECONDS:
+            return cls._cached[1]
+        row = cls.objects.filter(pk=1).first() or cls(pk=1)
+        cls._cached = (now, row)
+        return row
+
+    @classmethod
+    def forget(cls) -> None:
+        cls._cached = None
 
 
 class Appointment(models.Model):

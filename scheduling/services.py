@@ -3,6 +3,7 @@ AppointmentEvent, sends its mail through Django's mail API (the outbox delivers 
 commit), and raises a SchedulingError whose message is shown to the person who asked."""
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -111,10 +112,12 @@ def availability(
     zone: ZoneInfo | None = None,
     now: datetime | None = None,
     exclude_appointment: int | None = None,
+    full_days: Collection[date] | None = None,
 ) -> Calendar:
     """Free starts for each of `days`, calendar days in `zone` (the customer's; the site's
-    by default). A fixed number of queries, whatever the number of days, resources and
-    appointments."""
+    by default). With `full_days`, the other days get only their first free start, enough
+    for a day picker. A fixed number of queries, whatever the number of days, resources
+    and appointments."""
     now = now or timezone.now()
     zone = zone or account_zone(account)
     if account.needs_location:
@@ -138,6 +141,7 @@ def availability(
                 site=account.point,
                 rules=rules,
                 now=now,
+                first_only=full_days is not None and d not in full_days,
             )
             for d, span in spans.items()
         },
@@ -201,8 +205,9 @@ def _assign(
         # what a racing booking changes, so only they are read again under the lock.
         Resource.objects.select_for_update().filter(pk=candidate.resource_id).get()
         plan = plan_of[candidate.resource_id]
+        shifts = Interval(plan.windows[0].start, plan.windows[-1].end)
         fresh = planning.load_stops(
-            [plan.resource_id], span, exclude_appointment=exclude_appointment
+            [plan.resource_id], shifts, exclude_appointment=exclude_appointment
         )
         plan = ResourcePlan(plan.resource_id, plan.home, plan.windows, fresh[plan.resource_id])
         choice = place(plan, start, end, account.point, speed)

@@ -92,6 +92,7 @@ def _picker(
         zone=zone,
         now=now,
         exclude_appointment=exclude.pk if exclude else None,
+        full_days={day} if day else set(),
     )
     day = day if day in calendar.days else None
     slots_url = reverse("scheduling:slots") + (f"?appointment={exclude.pk}" if exclude else "")

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from scheduling.models import SchedulingSettings
 from tests.factories import (
     CustomerFactory,
     ProductFactory,
@@ -23,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    # Rate-limit counters live in the (Redis) cache; each test starts with none.
+    # Rate-limit counters live in the (Redis) cache; each test starts with none, and with
+    # the booking rules read afresh from its own database.
     cache.clear()
+    SchedulingSettings.forget()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Django's test setup swaps in the locmem backend; mail goes through our outbox as in
     # production, and in-process deliveries land in django.core.mail.outbox.

@@ -1,0 +1,1 @@
+"""`make bench`: load and race measurements of the portal under production settings."""

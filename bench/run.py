@@ -1,0 +1,610 @@
+"""`make bench`: build the data set in PostgreSQL, serve the portal with gunicorn under
+production settings, and measure, with one load generator in one run:
+
+- the slots partial (one day, one customer, one service type) against a baseline view that
+  makes one query, both signed in;
+- bookings of distinct free slots by concurrent connections;
+- a race: 200 customers on 200 connections at one slot where a known number of resources
+  is free.
+
+Prints a table and writes the same figures to var/bench.json. Exits non-zero when a check
+fails (a server error, a booking refused, the race booking more or fewer than were free, an
+overlap); a missed aim is reported, not fatal. See bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from importlib import import_module
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+if str(BASE_DIR) not in sys.path:
+    sys.path.insert(0, str(BASE_DIR))
+
+HOST = "127.0.0.1"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+DB_NAME = "portal_bench"
+CACHE_URL = "redis://127.0.0.1:6379/8"
+BROKER_URL = "redis://127.0.0.1:6379/9"
+WORKERS = 2
+UTC = ZoneInfo("UTC")
+LA = ZoneInfo("America/Los_Angeles")
+
+AIMS = {  # key: (test, shown)
+    "slots_ratio": (lambda v: v >= 0.25, ">= 0.25"),
+    "slots_median_ms": (lambda v: v <= 15, "<= 15"),
+    "book_per_s": (lambda v: v >= 200, ">= 200"),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--workers", type=int, default=WORKERS, help="gunicorn sync workers (%(default)s)"
+    )
+    p.add_argument(
+        "--connections",
+        type=int,
+        help="concurrent connections for slots, baseline and bookings (as many as workers)",
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=2.0,
+        help="length of one slots or baseline round (%(default)s)",
+    )
+    p.add_argument(
+        "--rounds", type=int, default=6, help="alternating baseline/slots rounds (%(default)s)"
+    )
+    p.add_argument("--bookings", type=int, default=600, help="bookings to make (%(default)s)")
+    p.add_argument(
+        "--race-free", type=int, default=5, help="resources free at the race slot (%(default)s)"
+    )
+    p.add_argument("--keep-db", action="store_true", help=f"leave the {DB_NAME} database behind")
+    p.add_argument("--out", type=Path, default=BASE_DIR / "var" / "bench.json")
+    args = p.parse_args(argv)
+    args.connections = args.connections or args.workers
+    return args
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# --- Environment, database, server ---------------------------------------------------------
+
+
+def server_env() -> dict[str, str]:
+    """Production settings, with plain http on loopback and the bench's own databases."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DATABASE_URL": f"{PG_SERVER}/{DB_NAME}",
+        "REDIS_URL": CACHE_URL,
+        "CELERY_BROKER_URL": BROKER_URL,
+        "PORTAL_BASE_URL": f"http://{HOST}",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def recreate_database(drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS portal_bench WITH (FORCE)")
+        if not drop_only:
+            conn.execute("CREATE DATABASE portal_bench")
+
+
+def flush_redis() -> None:
+    import redis
+
+    for url in (CACHE_URL, BROKER_URL):
+        redis.Redis.from_url(url).flushdb()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn as the portal's Dockerfile runs it: sync workers, 2 of them by default."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = WORKERS):
+        self.port = free_port()
+        self.workers = workers
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        self.log_file = self.log_path.open("w")
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--workers",
+            str(self.workers),
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--chdir",
+            str(BASE_DIR),
+            "--log-level",
+            "warning",
+        ]
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+            cmd, env={**os.environ, **self.env}, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        from bench.load import Connection, Request
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
+            try:
+                conn = Connection(HOST, self.port, timeout=5)
+                status = conn.send(Request("GET", "/bench/baseline/", {})).status
+                conn.close()
+                if status < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+
+# --- Sign-in without the sign-in page ---------------------------------------------------------
+
+
+class Browser:
+    """A signed-in customer: a session made directly in the session store and a CSRF cookie
+    whose secret doubles as the form token (Django accepts the unmasked secret)."""
+
+    def __init__(self, user):
+        from django.conf import settings
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.utils.crypto import get_random_string
+
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        self.csrf = get_random_string(32)
+        self.cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={self.csrf}"
+        )
+
+    def get(self, path: str, **headers: str):
+        from bench.load import Request
+
+        return Request("GET", path, {"Cookie": self.cookie, **headers})
+
+    def post(self, path: str, form: dict):
+        from bench.load import Request
+
+        body = urlencode(form | {"csrfmiddlewaretoken": self.csrf}).encode()
+        headers = {"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        return Request("POST", path, headers, body)
+
+
+# --- Which slots are free, by the app's own rules ---------------------------------------------
+
+
+def free_counts(account_id: int, service_type_id: int, starts: list[datetime]) -> list[int]:
+    """For each start, how many resources could take the visit: the app's own eligibility,
+    plans and placement (scheduling.planning / scheduling.availability)."""
+    from scheduling import planning
+    from scheduling.availability import Interval, place
+    from scheduling.models import SchedulingSettings, ServiceAccount, ServiceType
+
+    account = ServiceAccount.objects.get(pk=account_id)
+    service_type = ServiceType.objects.get(pk=service_type_id)
+    settings = SchedulingSettings.current()
+    resources = planning.eligible_resources(account, service_type, settings)
+    span = Interval(min(starts), max(starts) + service_type.duration)
+    plans = planning.load_plans(resources, span)
+    speed = settings.travel_speed_kmh
+    return [
+        sum(
+            1
+            for p in plans
+            if place(p, s, s + service_type.duration, account.point, speed) is not None
+        )
+        for s in starts
+    ]
+
+
+def booking_targets(data, *, skip_days: set, limit: int, rng: random.Random) -> list:
+    """Distinct (customer, start) pairs, each at a start where at least two resources are
+    free and two hours from the customer's other targets that day, so no booking in the
+    batch can take away the only resource another one needs."""
+    targets = []
+    for customer in data.customers:
+        candidates = []
+        for day in data.days[1:-2]:
+            if day in skip_days:
+                continue
+            for half_hours in range(16, 33):  # 08:00 .. 16:00
+                local = datetime.combine(day, datetime.min.time(), tzinfo=LA)
+                candidates.append((local + timedelta(minutes=30 * half_hours)).astimezone(UTC))
+        counts = free_counts(customer.account_id, data.service_type_id, candidates)
+        last = None
+        for start, free in zip(candidates, counts, strict=True):
+            if free < 2 or (
+                last and last.date() == start.date() and start - last < timedelta(hours=2)
+            ):
+                continue
+            targets.append((customer, start))
+            last = start
+    rng.shuffle(targets)
+    return targets[:limit]
+
+
+# --- Checks in the database ------------------------------------------------------------------
+
+OVERLAPS_SQL = """
+SELECT count(*) FROM scheduling_appointment a
+JOIN scheduling_appointment b
+  ON a.resource_id = b.resource_id AND a.id < b.id
+ AND a.start < b."end" AND b.start < a."end"
+WHERE a.status IN ('scheduled', 'traveling', 'in_progress')
+  AND b.status IN ('scheduled', 'traveling', 'in_progress')
+"""
+
+
+def sql_value(sql: str):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum would have after a bulk load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+# --- Where the CPU goes ----------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _machine_busy() -> float:
+    """CPU seconds all processes have used since boot (the non-idle time in /proc/stat)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+class Meter:
+    """CPU time of the gunicorn workers, of their PostgreSQL backends and of this process
+    (the load generator), per request of a phase: which of them a phase is bound by."""
+
+    def __init__(self, server_pid: int):
+        from django.db import connection
+
+        self.app = _children(server_pid)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            self.db = [row[0] for row in cursor.fetchall()]
+        connection.close()
+        self.totals: dict[str, list[float]] = {}
+
+    def _now(self) -> list[float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        app = sum(_cpu_seconds(p) for p in self.app)
+        db = sum(_cpu_seconds(p) for p in self.db)
+        client = usage.ru_utime + usage.ru_stime
+        return [app, db, client, _machine_busy() - app - db - client]
+
+    def measure(self, name: str, action):
+        before = self._now()
+        result = action()
+        spent = [b - a for a, b in zip(before, self._now(), strict=True)]
+        total = self.totals.setdefault(name, [0.0] * 5)
+        total[:4] = [t + s for t, s in zip(total[:4], spent, strict=True)]
+        total[4] += len(result.responses)
+        return result
+
+    def per_request_ms(self, name: str) -> list[float] | None:
+        """app, db, load generator, everything else on the machine: ms per request."""
+        *spent, n = self.totals.get(name, [0.0] * 5)
+        return [s / n * 1000 for s in spent] if n else None
+
+
+# --- The run ------------------------------------------------------------------------------------
+
+
+def is_booked(response) -> bool:
+    return response.status == 302 and "/appointments/" in response.headers.get("location", "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    began = time.monotonic()
+    env = server_env()
+    os.environ.update(env)
+
+    log(f"database {DB_NAME}: recreate, migrate, seed")
+    recreate_database()
+    flush_redis()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    from bench import seed
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    t = time.monotonic()
+    data = seed.build(today=datetime.now(LA).date(), race_free=args.race_free)
+    analyze()
+    log(
+        f"seeded {data.resources} resources in {len(data.territory_ids)} territories, "
+        f"{data.appointments} appointments over {len(data.days)} days "
+        f"in {time.monotonic() - t:.1f} s"
+    )
+    try:
+        with Server(env, BASE_DIR / "var" / "bench-gunicorn.log", args.workers) as server:
+            results, problems, report = measure(args, data, server)
+    finally:
+        connections.close_all()
+        flush_redis()
+        if not args.keep_db:
+            recreate_database(drop_only=True)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print_report(results, report, args=args, elapsed=time.monotonic() - began)
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    return 1 if problems else 0
+
+
+def measure(args, data, server) -> tuple[dict, list[str], dict]:
+    from django.contrib.auth import get_user_model
+
+    from bench import load
+    from scheduling.models import Appointment
+
+    problems: list[str] = []
+    people = data.customers + data.racers
+    users = get_user_model().objects.in_bulk([c.user_id for c in people])
+    browsers = {c.user_id: Browser(users[c.user_id]) for c in people}
+    slots_day = data.days[7]
+    targets = booking_targets(
+        data,
+        skip_days={data.race_day, slots_day},
+        limit=args.bookings,
+        rng=random.Random(2),  # noqa: S311 - shuffling test data
+    )
+    race_free = free_counts(data.race_account_id, data.service_type_id, [data.race_start])[0]
+    if race_free != data.race_free:
+        problems.append(f"the data set has {race_free} free at the race slot, not {data.race_free}")
+    log(f"{len(targets)} booking targets; {race_free} resources free at the race slot")
+
+    customer = browsers[data.customers[0].user_id]
+    slots_path = f"/book/slots/?service_type={data.service_type_id}&day={slots_day.isoformat()}"
+
+    def slots_request(i: int):
+        return customer.get(slots_path, **{"HX-Request": "true"})
+
+    def baseline_request(i: int):
+        return customer.get("/bench/baseline/")
+
+    def booking(browser: Browser, start: datetime):
+        return browser.post(
+            "/book/",
+            {
+                "product": data.product_id,
+                "service_type": data.service_type_id,
+                "day": start.astimezone(LA).date().isoformat(),
+                "start": start.isoformat(),
+                "comments": "Bench booking",
+                "token": str(uuid.uuid4()),
+            },
+        )
+
+    port, c = server.port, args.connections
+    log(f"gunicorn on {HOST}:{port}, {args.workers} sync workers; load on {c} connections")
+    check = load.Connection(HOST, port)
+    first = check.send(slots_request(0))
+    check.close()
+    if first.status != 200 or b'name="start"' not in first.body:
+        problems.append(f"the slots partial answered {first.status} without times")
+    # Warm both workers: imports, templates, database connections.
+    load.run(HOST, port, connections=c, make=slots_request, seconds=1)
+    load.run(HOST, port, connections=c, make=baseline_request, seconds=1)
+    meter = Meter(server.proc.pid)
+
+    slots, baseline = load.Phase(), load.Phase()
+    rounds = [("baseline", baseline, baseline_request), ("slots", slots, slots_request)]
+    for r in range(args.rounds):
+        for name, phase, make in rounds if r % 2 == 0 else reversed(rounds):
+            phase.extend(
+                meter.measure(
+                    name,
+                    lambda make=make: load.run(
+                        HOST, port, connections=c, make=make, seconds=args.seconds
+                    ),
+                )
+            )
+    for name, phase in (("slots", slots), ("baseline", baseline)):
+        if set(phase.statuses()) != {200}:
+            problems.append(f"{name} answered {phase.statuses()}")
+
+    jobs = [booking(browsers[cust.user_id], start) for cust, start in targets]
+    booked_phase = meter.measure(
+        "book", lambda: load.run(HOST, port, connections=c, jobs=jobs, keep_bodies=True)
+    )
+    booked = sum(1 for r in booked_phase.responses if is_booked(r))
+    book_5xx = sum(1 for r in booked_phase.responses if r.status >= 500)
+    if booked != len(jobs):
+        problems.append(
+            f"{len(jobs) - booked} of {len(jobs)} bookings failed: {booked_phase.statuses()}"
+        )
+
+    race_jobs = [booking(browsers[r.user_id], data.race_start) for r in data.racers]
+    race = meter.measure("race", lambda: load.stampede(HOST, port, race_jobs))
+    race_booked = sum(1 for r in race.responses if is_booked(r))
+    race_taken = sum(
+        1 for r in race.responses if r.status == 200 and b"That time was just taken" in r.body
+    )
+    race_5xx = sum(1 for r in race.responses if r.status >= 500)
+    in_db = Appointment.objects.filter(
+        service_account_id=data.race_account_id,
+        start=data.race_start,
+        status__in=Appointment.ACTIVE,
+    ).count()
+    overlaps = sql_value(OVERLAPS_SQL)
+    if race_booked != race_free or in_db != race_booked:
+        problems.append(
+            f"race: {race_booked} answered booked, {in_db} in the database, {race_free} free"
+        )
+    if race_booked + race_taken != len(race_jobs):
+        problems.append(f"race: answers neither booked nor taken: {race.statuses()}")
+    if overlaps or book_5xx or race_5xx:
+        problems.append(f"{overlaps} overlaps, {book_5xx} + {race_5xx} server errors")
+
+    results = {
+        "slots_median_ms": round(slots.median_ms, 2),
+        "slots_req_s": round(slots.per_second, 1),
+        "baseline_req_s": round(baseline.per_second, 1),
+        "slots_ratio": round(slots.per_second / baseline.per_second, 3),
+        "book_per_s": round(booked / booked_phase.wall, 1) if booked_phase.wall else 0.0,
+        "race_attempts": len(race_jobs),
+        "race_free": race_free,
+        "race_booked": race_booked,
+        "race_overlaps": overlaps,
+        "race_5xx": race_5xx,
+    }
+    report = {
+        "data": (
+            f"{data.resources} resources in {len(data.territory_ids)} territories, "
+            f"{data.appointments} appointments over {len(data.days)} days"
+        ),
+        "slots_median_ms": f"p90 {slots.percentile_ms(90):.1f} ms; {slots.count} requests",
+        "slots_req_s": f"{slots.wall:.1f} s in all",
+        "slots_ratio": "",
+        "baseline_req_s": f"median {baseline.median_ms:.1f} ms; {baseline.count} requests",
+        "book_per_s": (
+            f"{booked} booked in {booked_phase.wall:.1f} s, median {booked_phase.median_ms:.1f} ms"
+            if booked_phase.responses
+            else "no bookings"
+        ),
+        "race_attempts": f"each on its own connection, last answer after {race.wall:.1f} s",
+        "race_booked": f"{race_taken} told 'That time was just taken'; {in_db} in the database",
+        "cpu": {name: meter.per_request_ms(name) for name in ("baseline", "slots", "book", "race")},
+    }
+    cpu = report["cpu"]
+    if cpu["slots"] and cpu["baseline"]:
+        own = sum(cpu["baseline"][:3]) / sum(cpu["slots"][:3])
+        report["slots_ratio"] = f"{own:.3f} from the CPU each request used (no other load)"
+    return results, problems, report
+
+
+def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
+    print()
+    print(f"Data: {report['data']}.")
+    print(
+        f"Server: gunicorn, {args.workers} sync workers, production settings. Load: "
+        f"{args.connections} connections, {args.rounds} x {args.seconds:g} s per view, "
+        "baseline and slots alternating."
+    )
+    print()
+    print(f"{'figure':<16} {'value':>8}  {'aim':<7} {'':<6}  detail")
+    for key, value in results.items():
+        aim, verdict = "", ""
+        if key in AIMS:
+            test, aim = AIMS[key]
+            verdict = "met" if test(value) else "MISSED"
+        print(f"{key:<16} {value:>8}  {aim:<7} {verdict:<6}  {report.get(key, '')}".rstrip())
+    print()
+    print("CPU per request, ms     app    db  load  other")
+    busy = []
+    for name, ms in report["cpu"].items():
+        if ms:
+            print(f"  {name:<18} {ms[0]:>7.2f} {ms[1]:>5.2f} {ms[2]:>5.2f} {ms[3]:>6.2f}")
+            busy.append(ms[3] / sum(ms))
+    print(
+        "  (app: the gunicorn workers; db: their PostgreSQL backends; load: this generator; "
+        "other: the rest of the machine)"
+    )
+    if busy and max(busy) > 0.1:
+        print(
+            f"  Note: other processes took up to {max(busy):.0%} of the CPU used during a "
+            "phase; the per-second figures are lower than on a quiet machine."
+        )
+    print()
+    out = args.out.resolve()
+    shown = out.relative_to(BASE_DIR) if out.is_relative_to(BASE_DIR) else out
+    print(f"Wrote {shown}; the whole run took {elapsed:.0f} s.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
