@@ -30,7 +30,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.test
 	$(TEST_ENV) $(PY) manage.py check
-	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

@@ -80,7 +80,8 @@ class InvitationAdmin(admin.ModelAdmin):
         "redeemed_at",
         "created_by",
     ]
-    list_filter = [CurrentStatusFilter, "service_account"]
+    # Only the accounts that have invitations: there may be thousands without.
+    list_filter = [CurrentStatusFilter, ("service_account", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["service_account", "created_by"]
     search_fields = ["email", "contact_name"]
     autocomplete_fields = ["service_account"]
@@ -157,7 +158,16 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "subject", "to", "status", "attempts", "sent_at", "last_error"]
+    list_display = [
+        "created_at",
+        "subject",
+        "to",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["status"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
@@ -169,6 +179,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "to",
         "status",
         "attempts",
+        "last_attempt_at",
         "sent_at",
         "last_error",
         "body",
@@ -185,12 +196,17 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def body(self, obj: OutboxMessage) -> str:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.payload.get("body"))
 
-    @admin.action(description="Try delivery again", permissions=["view"])
+    @admin.action(
+        description="Try delivery again (failed, or queued and stuck for an hour)",
+        permissions=["view"],
+    )
     def deliver_again(self, request, queryset):
-        ids = list(queryset.filter(status=OutboxMessage.Status.FAILED).values_list("pk", flat=True))
-        OutboxMessage.objects.filter(pk__in=ids).update(
-            status=OutboxMessage.Status.QUEUED, attempts=0
-        )
-        for pk in ids:
-            outbox.enqueue(pk)
-        self.message_user(request, f"Queued {len(ids)} failed message(s) for delivery again.")
+        selected = queryset.count()
+        queued = outbox.deliver_again(queryset)
+        self.message_user(request, f"Queued {queued} message(s) for delivery again.")
+        if queued < selected:
+            self.message_user(
+                request,
+                f"Left {selected - queued} alone: sent, or queued and tried within the last hour.",
+                messages.WARNING,
+            )

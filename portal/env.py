@@ -1,6 +1,7 @@
 """Read settings from the environment; a bad value stops start-up with a message naming it."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -60,4 +61,20 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     value = env_str(name, default).lower()
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, not {value!r}")
+    return value
+
+
+# allauth's rate syntax (allauth.core.internal.ratelimit.parse_rates): "amount/duration[/per]",
+# comma-separated, the duration an optional number and a unit (s, m, h, d). Only "ip" is
+# allowed as the key: the rates read here guard anonymous pages, where "user" or "key" fail.
+_RATE = r"\d+/(\d+(\.\d+)?)?[smhd](/ip)?"
+_RATES_RE = re.compile(rf"{_RATE}(\s*,\s*{_RATE})*")
+
+
+def env_rates(name: str, default: str) -> str:
+    value = env_str(name, default)
+    if not _RATES_RE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 5/15m/ip (several comma-separated), not {value!r}"
+        )
     return value

@@ -36,8 +36,14 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     phone = models.CharField(max_length=32, blank=True)
+    # Empty: the site's time zone. Customers made in admin get no zone of their own, so they
+    # see times where their site is rather than in UTC. (Validators skip empty values.)
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name."
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text="IANA name such as America/Los_Angeles; empty means the site's time zone.",
     )
     service_account = models.ForeignKey(
         ServiceAccount,
@@ -147,6 +153,7 @@ class OutboxMessage(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

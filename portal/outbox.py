@@ -4,17 +4,24 @@ records sent or failed with the last error, so admin can tell why a mail never c
 
 import base64
 import logging
+from datetime import datetime, timedelta
 from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# A queued message untouched this long is stuck (no task will deliver it), whatever the
+# retry schedule; admin may start it over.
+STUCK_AFTER = timedelta(hours=1)
 
 
 class OutboxBackend(BaseEmailBackend):
@@ -109,6 +116,7 @@ def deliver(message_id: int, *, last_try: bool) -> str | None:
         if row is None:
             return None
         row.attempts += 1
+        row.last_attempt_at = timezone.now()
         try:
             with get_connection(settings.MAIL_DELIVERY_BACKEND, fail_silently=False) as conn:
                 conn.send_messages([as_email(row)])
@@ -116,24 +124,69 @@ def deliver(message_id: int, *, last_try: bool) -> str | None:
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if last_try:
                 row.status = OutboxMessage.Status.FAILED
-            row.save(update_fields=["attempts", "last_error", "status"])
+            row.save(update_fields=["attempts", "last_attempt_at", "last_error", "status"])
             log.warning("Mail %s failed (attempt %s): %s", row.pk, row.attempts, row.last_error)
             return None if last_try else row.last_error
         row.status = OutboxMessage.Status.SENT
         row.sent_at = timezone.now()
-        row.save(update_fields=["attempts", "status", "sent_at"])
+        row.save(update_fields=["attempts", "last_attempt_at", "status", "sent_at"])
         return None
 
 
-def requeue_stale(*, older_than_seconds: int = 600) -> int:
-    """Enqueue messages never tried: their enqueue failed (the broker was down). Messages
-    with attempts are in a task's retry schedule already; delivery skips anything sent."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+def retry_delay(retries: int) -> float:
+    """Seconds to wait after failed attempt number `retries` + 1: doubling each time."""
+    return settings.MAIL_RETRY_DELAY * 2**retries
+
+
+def retry_window() -> timedelta:
+    """How long all of a message's retries can take after its first attempt."""
+    return timedelta(seconds=sum(retry_delay(n) for n in range(settings.MAIL_MAX_RETRIES)))
+
+
+def requeue_stale(*, older_than_seconds: int = 600, now: datetime | None = None) -> int:
+    """Enqueue queued messages no task will deliver: never tried, because their enqueue
+    failed (the broker was down), or tried but left without a retry for longer than the whole
+    retry schedule, because the task could not publish its retry. Delivery skips anything
+    sent meanwhile, so a retry that was only late does no harm."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=older_than_seconds)
+    retries_over = now - retry_window() - grace
+    never_tried = Q(attempts=0, created_at__lt=now - grace)
+    # Rows tried before last_attempt_at existed go by their creation.
+    retries_lost = Q(attempts__gt=0) & (
+        Q(last_attempt_at__lt=retries_over)
+        | Q(last_attempt_at__isnull=True, created_at__lt=retries_over)
+    )
     ids = list(
         OutboxMessage.objects.filter(
-            status=OutboxMessage.Status.QUEUED, attempts=0, created_at__lt=cutoff
+            never_tried | retries_lost, status=OutboxMessage.Status.QUEUED
         ).values_list("pk", flat=True)[:500]
     )
     for pk in ids:
         enqueue(pk)
+    return len(ids)
+
+
+def deliver_again(messages: QuerySet[OutboxMessage], *, now: datetime | None = None) -> int:
+    """Start the failed and the stuck among `messages` over, with a fresh retry schedule.
+    Returns how many. Stuck: queued, and last tried (never tried: written) over STUCK_AFTER
+    ago. Sent messages, and queued ones still in their schedule, are left alone."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.filter(pk__in=messages.values("pk"))
+            .alias(last_touched=Coalesce("last_attempt_at", "created_at"))
+            .filter(
+                Q(status=OutboxMessage.Status.FAILED)
+                | Q(status=OutboxMessage.Status.QUEUED, last_touched__lt=now - STUCK_AFTER)
+            )
+            # A message a worker is delivering right now is not stuck.
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxMessage.Status.QUEUED, attempts=0
+        )
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: enqueue(pk))
     return len(ids)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -93,6 +93,11 @@ def resend(*, invitation: Invitation, by: User | None) -> Invitation:
     old = _locked(invitation)
     if old.status == Invitation.Status.REDEEMED:
         raise InvitationError(f"{old.email} has already redeemed this invitation.")
+    if old.replaced_by_id:
+        # Replacing it again would leave the newer code working beside the newest.
+        raise InvitationError(
+            f"A newer invitation was already sent to {old.email}; send that one again."
+        )
     new = invite(
         contact_name=old.contact_name,
         email=old.email,
@@ -168,19 +173,27 @@ def redeem_invitation(
     invitation = check_redeemable(
         Invitation.objects.select_for_update().filter(pk=invitation_id).first()
     )
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationError(
-            f"An account for {invitation.email} already exists. Sign in, or reset your password."
-        )
-    user = User.objects.create_user(
-        email=invitation.email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-        phone=phone,
-        time_zone=time_zone,
-        service_account=invitation.service_account,
+    account_exists = InvitationError(
+        f"An account for {invitation.email} already exists. Sign in, or reset your password."
     )
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise account_exists
+    try:
+        # Another invitation for the same address, redeemed at the same moment, passes the
+        # check above too; the unique email decides. The savepoint keeps this transaction
+        # usable for whatever the caller does next.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=invitation.email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                phone=phone,
+                time_zone=time_zone,
+                service_account=invitation.service_account,
+            )
+    except IntegrityError:
+        raise account_exists from None
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     invitation.status = Invitation.Status.REDEEMED
     invitation.redeemed_at = timezone.now()

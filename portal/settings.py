@@ -2,12 +2,21 @@
 the embedded setup (SQLite, tasks in-process, console mail, local-memory cache, offline
 geocoder). README.md lists each variable; a bad value stops start-up with a message."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from portal.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_rates,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -84,10 +93,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A lock wait this long means something is stuck: fail (bookings answer "that time was
-    # just taken") rather than hang a worker.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=5000"
+    # just taken") rather than hang a worker. Options from DATABASE_URL come after ours, so a
+    # lock_timeout given there wins.
+    _db_options["options"] = f"-c lock_timeout=5000 {_db_options.get('options', '')}".strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite ignores select_for_update. Taking the write lock when a transaction begins makes
+    # two bookings in the demo queue (the second then sees the first's appointment) instead of
+    # both reading the same free time and one failing with "database is locked".
+    _db_options.setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits live here too) -------------------------------------------------
@@ -128,8 +144,8 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     # Redeeming an invitation code: every attempt, and the failed ones much tighter.
-    "redeem": env_str("RATE_LIMIT_REDEEM", "30/h/ip"),
-    "redeem_failed": env_str("RATE_LIMIT_REDEEM_FAILED", "5/15m/ip"),
+    "redeem": env_rates("RATE_LIMIT_REDEEM", "30/h/ip"),
+    "redeem_failed": env_rates("RATE_LIMIT_REDEEM_FAILED", "5/15m/ip"),
 }
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
@@ -178,6 +194,18 @@ _DELIVERY_BACKENDS = {
 }
 _delivery = env_str("MAIL_DELIVERY_BACKEND", "console")
 MAIL_DELIVERY_BACKEND = _DELIVERY_BACKENDS.get(_delivery, _delivery)
+if _delivery not in _DELIVERY_BACKENDS:
+    # Only the module is looked for: importing a mail backend may need settings not yet made.
+    _module, _, _class = _delivery.rpartition(".")
+    try:
+        _found = bool(_module and _class.isidentifier() and find_spec(_module))
+    except (ImportError, ValueError):
+        _found = False
+    if not _found:
+        raise ImproperlyConfigured(
+            'MAIL_DELIVERY_BACKEND must be "console", "smtp" or the dotted path of a mail '
+            f"backend class in an installed module, not {_delivery!r}"
+        )
 MAIL_MAX_RETRIES = env_int("MAIL_MAX_RETRIES", 5, minimum=0)
 MAIL_RETRY_DELAY = env_float("MAIL_RETRY_DELAY", 30.0, minimum=0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Field Service Portal <portal@localhost>")
@@ -241,8 +269,16 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+_behind_proxy = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+if _behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# allauth's rate limits (sign-in, redeeming codes) count per client address. Behind proxies
+# REMOTE_ADDR is the nearest proxy's, the same for everyone, so one client's failures would
+# lock all out; the address this many hops from the right of X-Forwarded-For is the client's.
+# Only trust it when every request comes through those proxies, or clients can forge it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
+    "DJANGO_TRUSTED_PROXY_COUNT", 1 if _behind_proxy else 0, minimum=0
+)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -10,7 +10,9 @@ def deliver(self, message_id: int) -> None:
     retries = self.request.retries
     error = outbox.deliver(message_id, last_try=retries >= settings.MAIL_MAX_RETRIES)
     if error is not None:
-        raise self.retry(countdown=settings.MAIL_RETRY_DELAY * 2**retries, max_retries=None)
+        # Should publishing the retry fail, the message stays queued and
+        # outbox.requeue_stale picks it up once its retry schedule is over.
+        raise self.retry(countdown=outbox.retry_delay(retries), max_retries=None)
 
 
 @shared_task(acks_late=True)

@@ -14,11 +14,13 @@ from portal import services
 from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
 from portal.models import Invitation
 from scheduling import selectors
+from scheduling.models import zone_for
 
 REDEEM_SESSION_KEY = "portal_redeem_invitation"
 TOO_MANY_ATTEMPTS = (
     "Too many invitation codes were tried from your network. Wait 15 minutes, then try again."
 )
+ALREADY_SIGNED_IN = "You are already signed in. Sign out to redeem another invitation."
 
 
 def _redirect(request: HttpRequest, to: str) -> HttpResponse:
@@ -30,7 +32,7 @@ def _redirect(request: HttpRequest, to: str) -> HttpResponse:
 def redeem(request: HttpRequest) -> HttpResponse:
     """The sign-in page's "Redeem invitation" tab."""
     if request.user.is_authenticated:
-        messages.info(request, "You are already signed in. Sign out to redeem another invitation.")
+        messages.info(request, ALREADY_SIGNED_IN)
         return _redirect(request, "portal:home")
     status = 200
     if request.method == "GET":
@@ -59,6 +61,12 @@ def redeem(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create_profile(request: HttpRequest) -> HttpResponse:
     """Second step of redeeming: the customer's own details and password."""
+    if request.user.is_authenticated:
+        # Someone signed in after the first step: finishing would make a second account and
+        # swap the session over to it.
+        request.session.pop(REDEEM_SESSION_KEY, None)
+        messages.info(request, ALREADY_SIGNED_IN)
+        return redirect("portal:home")
     invitation_id = request.session.get(REDEEM_SESSION_KEY)
     invitation = (
         Invitation.objects.select_related("service_account").filter(pk=invitation_id).first()
@@ -69,8 +77,6 @@ def create_profile(request: HttpRequest) -> HttpResponse:
         services.check_redeemable(invitation)
     except services.InvitationError as exc:
         request.session.pop(REDEEM_SESSION_KEY, None)
-        if request.user.is_authenticated:
-            return redirect("portal:home")
         messages.error(request, str(exc) if invitation else "Enter your invitation code first.")
         return redirect("portal:redeem")
 
@@ -107,7 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "account": account,
         "tab": tab,
         "appointments": selectors.home_appointments(account) if account else None,
-        "zone": request.user.time_zone or (account.time_zone if account else "UTC"),
+        "zone": zone_for(customer=request.user, account=account).key,
     }
     return render(request, "portal/home.html", context)
 
@@ -116,11 +122,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
+    account = user.service_account
     initial = {
         "first_name": user.first_name,
         "last_name": user.last_name,
         "phone": user.phone,
-        "time_zone": user.time_zone,
+        # No zone of their own (made in admin): the form asks for one, starting from the site's.
+        "time_zone": zone_for(customer=user, account=account).key,
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -1,5 +1,3 @@
-from zoneinfo import ZoneInfo
-
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import redirect
@@ -18,6 +16,7 @@ from scheduling.models import (
     Territory,
     TimeOff,
     WorkingHours,
+    zone_for,
 )
 
 
@@ -174,7 +173,7 @@ class SchedulingSettingsAdmin(admin.ModelAdmin):
 
 def local_start(appointment: Appointment) -> str:
     """The start as the customer's clock shows it."""
-    zone = ZoneInfo(appointment.service_account.time_zone or "UTC")
+    zone = zone_for(account=appointment.service_account)
     return appointment.start.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 

@@ -50,12 +50,38 @@ class ResourcePlan:
     home: Point
     windows: list[Window]
     stops: list[Stop]
+    _window_starts: list[datetime] = field(init=False, repr=False)
     _stop_starts: list[datetime] = field(init=False, repr=False)
+    _shifts: dict[date, list[Window]] = field(init=False, repr=False)
 
     def __post_init__(self):
         self.windows.sort()
         self.stops.sort()
+        self._window_starts = [w.start for w in self.windows]
         self._stop_starts = [s.start for s in self.stops]
+        self._shifts = {}
+        for w in self.windows:
+            self._shifts.setdefault(w.day, []).append(w)
+
+    def window_at(self, start: datetime, end: datetime) -> Window | None:
+        """The working window that holds all of [start, end), if one does."""
+        i = bisect.bisect_right(self._window_starts, start)
+        # Windows of one day never overlap; one from the day before (an overnight shift)
+        # may, so look a little further back than the nearest.
+        for w in reversed(self.windows[max(0, i - 3) : i]):
+            if w.start <= start and end <= w.end:
+                return w
+        return None
+
+    def working_time(self, day: date, start: datetime, end: datetime) -> timedelta:
+        """How much of [start, end) falls inside that day's shift: the time there is to
+        travel between two stops (a break or time off in between does not count)."""
+        total = timedelta(0)
+        for w in self._shifts.get(day, ()):
+            overlap = min(w.end, end) - max(w.start, start)
+            if overlap > timedelta(0):
+                total += overlap
+        return total
 
 
 @dataclass(frozen=True)
@@ -131,8 +157,9 @@ def working_windows(
     hours: Iterable[tuple[int, time, time]], tz: ZoneInfo, span: Interval
 ) -> list[Window]:
     """Weekly hours (weekday, start, end in the resource's zone) as UTC windows that overlap
-    `span`. A period whose wall-clock time does not exist on a DST day starts at the first
-    instant after the gap, as the clock shows it."""
+    `span`; rows of one day that overlap or touch become one window. A wall-clock time that
+    does not exist on a DST day (inside the gap) keeps the offset from before the gap, so
+    02:30 on a spring-forward day is 03:30."""
     first = span.start.astimezone(tz).date() - timedelta(days=1)
     last = span.end.astimezone(tz).date()
     by_weekday: dict[int, list[tuple[time, time]]] = {}
@@ -147,7 +174,18 @@ def working_windows(
             if w_start < span.end and span.start < w_end and w_start < w_end:
                 windows.append(Window(w_start, w_end, day))
         day += timedelta(days=1)
-    return sorted(windows)
+    return _merged(windows)
+
+
+def _merged(windows: list[Window]) -> list[Window]:
+    merged: list[Window] = []
+    for w in sorted(windows, key=lambda w: (w.day, w.start)):
+        if merged and merged[-1].day == w.day and w.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Window(last.start, max(last.end, w.end), last.day)
+        else:
+            merged.append(w)
+    return sorted(merged)
 
 
 def shifts_touching(windows: Sequence[Window], span: Interval) -> list[Window]:
@@ -177,18 +215,13 @@ def place(
     plan: ResourcePlan, start: datetime, end: datetime, site: Point, speed_kmh: float
 ) -> Placement | None:
     """Can this resource take [start, end) at `site`? It must be inside one working window,
-    reachable from its previous stop that day (else from home) in time, overlap no other
-    appointment, and still reach its next stop in time afterwards."""
-    window = None
-    for w in plan.windows:
-        if w.start <= start and end <= w.end:
-            window = w
-            break
-        if w.start > start:
-            break
+    overlap no other appointment, and have the working time to travel there from its
+    previous stop that day (else from home, from the start of its shift) and on to its
+    next stop afterwards. Travel happens in working time, so a break does not count."""
+    window = plan.window_at(start, end)
     if window is None:
         return None
-    shift = [w for w in plan.windows if w.day == window.day]
+    shift = plan._shifts[window.day]
     shift_start, shift_end = shift[0].start, shift[-1].end
 
     i = bisect.bisect_left(plan._stop_starts, end)  # stops from i on start at or after `end`
@@ -198,15 +231,17 @@ def place(
     following = plan.stops[i] if i < len(plan.stops) and plan.stops[i].start < shift_end else None
 
     origin = previous.location if previous else plan.home
-    leave = max(previous.end, window.start) if previous else window.start
     km = distance_km(origin, site)
-    if leave + travel_time(km, speed_kmh) > start:
+    since = previous.end if previous else shift_start
+    if plan.working_time(window.day, since, start) < travel_time(km, speed_kmh):
         return None
-    if following and end + travel_time(distance_km(site, following.location), speed_kmh) > (
-        following.start
-    ):
-        return None
-    stops_that_day = sum(1 for s in plan.stops if s.start < shift_end and shift_start < s.end)
+    if following is not None:
+        onward = travel_time(distance_km(site, following.location), speed_kmh)
+        if plan.working_time(window.day, end, following.start) < onward:
+            return None
+    lo = bisect.bisect_left(plan._stop_starts, shift_start - timedelta(days=1))
+    hi = bisect.bisect_left(plan._stop_starts, shift_end)
+    stops_that_day = sum(1 for s in plan.stops[lo:hi] if s.end > shift_start)
     return Placement(plan.resource_id, km, stops_that_day)
 
 
@@ -243,9 +278,10 @@ def day_slots(
     if not working:
         return DaySlots([], NoSlots.NOT_WORKING)
 
-    # Starts outside every working window cannot fit; skip them without asking anyone.
-    opens = min(w.start for p in working for w in p.windows)
-    closes = max(w.end for p in working for w in p.windows)
+    # Starts outside every working window of the day cannot fit; skip them unasked.
+    todays = [w for p in working for w in p.windows if w.start < day.end and day.start < w.end]
+    opens = min(w.start for w in todays)
+    closes = max(w.end for w in todays)
     starts, too_soon, cut_off = [], False, False
     for t in candidate_starts(day, rules.step):
         if t >= rules.latest:

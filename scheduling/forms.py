@@ -26,14 +26,14 @@ class SlotForm(forms.Form):
     day = forms.DateField(label="Day")
     start = forms.CharField(label="Time", error_messages={"required": "Pick a time for the visit."})
 
-    def __init__(self, *args, zone: ZoneInfo, days: list[date] | None = None, **kwargs):
+    def __init__(self, *args, zone: ZoneInfo, days: list[date], **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
-        self.days = days  # None: the service checks the start against the booking rules
+        self.days = days
 
     def clean_day(self) -> date:
         day = self.cleaned_data["day"]
-        if self.days is not None and day not in self.days:
+        if day not in self.days:
             raise forms.ValidationError("Pick one of the days shown.")
         return day
 
@@ -45,6 +45,10 @@ class SlotForm(forms.Form):
             raise forms.ValidationError("Pick one of the offered times.") from None
         if start.tzinfo is None:
             raise forms.ValidationError("Pick one of the offered times.")
+        try:
+            start.astimezone(self.zone)  # years 1 and 9999 cannot move between zones
+        except OverflowError:
+            raise forms.ValidationError("Pick one of the offered times.") from None
         return start
 
     def clean(self):

@@ -14,6 +14,13 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/Oslo.")
 
 
+def zone_for(*, customer=None, account: "ServiceAccount | None" = None) -> zoneinfo.ZoneInfo:
+    """The time zone a customer sees times in: their own, else their site's, else the
+    portal's default."""
+    name = getattr(customer, "time_zone", "") or (account.time_zone if account else "")
+    return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_TIME_ZONE)
+
+
 class Territory(models.Model):
     """A service area; customers' sites and resources belong to one."""
 
@@ -370,8 +377,8 @@ class AppointmentEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
+    from_status = models.CharField(max_length=12, blank=True, choices=Appointment.Status.choices)
+    to_status = models.CharField(max_length=12, blank=True, choices=Appointment.Status.choices)
     from_start = models.DateTimeField(null=True, blank=True)
     to_start = models.DateTimeField(null=True, blank=True)
     from_resource = models.ForeignKey(

@@ -2,21 +2,21 @@
 UID stays the same and whose SEQUENCE rises, so calendars update the one event."""
 
 from datetime import date, datetime
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
-from scheduling.models import Appointment
+from scheduling.models import Appointment, zone_for
 
 
 def customer_zone(appointment: Appointment) -> ZoneInfo:
-    customer = appointment.customer
-    zone = getattr(customer, "time_zone", "") or appointment.service_account.time_zone or "UTC"
-    return ZoneInfo(zone)
+    return zone_for(customer=appointment.customer, account=appointment.service_account)
 
 
 def ics(appointment: Appointment, *, method: str) -> bytes:
@@ -34,7 +34,21 @@ def ics(appointment: Appointment, *, method: str) -> bytes:
     event.add("summary", f"{appointment.service_type.name}: {appointment.product.name}")
     event.add("location", appointment.service_account.address)
     event.add("description", appointment.comments or appointment.service_type.description)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    canceled = appointment.status == Appointment.Status.CANCELED
+    event.add("status", "CANCELLED" if canceled else "CONFIRMED")
+    # REQUEST and CANCEL need an organizer and an attendee (RFC 5546), or calendar
+    # programs neither update nor remove the event they added.
+    organizer_name, organizer_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{organizer_email}")
+    organizer.params["cn"] = organizer_name or settings.PORTAL_NAME
+    event.add("organizer", organizer)
+    customer = appointment.customer
+    if customer is not None and customer.email:
+        attendee = vCalAddress(f"mailto:{customer.email}")
+        attendee.params["cn"] = customer.get_full_name() or customer.email
+        attendee.params["role"] = "REQ-PARTICIPANT"
+        attendee.params["partstat"] = "ACCEPTED"
+        event.add("attendee", attendee)
     cal.add_component(event)
     # The time zone's rules around the visit only: the whole 1970-2038 default costs
     # milliseconds per mail and says nothing a calendar needs here.
@@ -55,7 +69,8 @@ def _send(appointment: Appointment, *, template: str, subject: str, method: str,
         "appointment": appointment,
         "customer": customer,
         "zone": customer_zone(appointment).key,
-        "link": f"{settings.PORTAL_BASE_URL}/appointments/{appointment.pk}/",
+        "link": settings.PORTAL_BASE_URL + reverse("scheduling:appointment", args=[appointment.pk]),
+        "book_link": settings.PORTAL_BASE_URL + reverse("scheduling:book"),
         "portal_name": settings.PORTAL_NAME,
         **extra,
     }

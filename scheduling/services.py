@@ -31,6 +31,7 @@ from scheduling.models import (
     SchedulingSettings,
     ServiceAccount,
     ServiceType,
+    zone_for,
 )
 
 Status = Appointment.Status
@@ -90,14 +91,13 @@ def rules_for(settings: SchedulingSettings, now: datetime) -> Rules:
 
 
 def account_zone(account: ServiceAccount) -> ZoneInfo:
-    return ZoneInfo(account.time_zone or "UTC")
+    return zone_for(account=account)
 
 
 @dataclass(frozen=True)
 class Calendar:
     """Slots per day for one account and service type, over a range of days."""
 
-    zone: ZoneInfo
     days: dict[date, DaySlots]
 
     def slots(self, day: date) -> DaySlots:
@@ -122,7 +122,7 @@ def availability(
     zone = zone or account_zone(account)
     if account.needs_location:
         no_location = DaySlots([], NoSlots.NO_LOCATION)
-        return Calendar(zone, {d: no_location for d in days})
+        return Calendar({d: no_location for d in days})
     settings = SchedulingSettings.current()
     rules = rules_for(settings, now)
     resources = planning.eligible_resources(account, service_type, settings)
@@ -132,7 +132,6 @@ def availability(
         whole = Interval(min(s.start for s in spans.values()), max(s.end for s in spans.values()))
         plans = planning.load_plans(resources, whole, exclude_appointment=exclude_appointment)
     return Calendar(
-        zone,
         {
             d: day_slots(
                 day=span,
@@ -201,19 +200,33 @@ def _assign(
     ranked = assignment.rank(plans, start, end, account.point, speed)
     plan_of = {plan.resource_id: plan for plan in plans}
     for candidate in ranked:
-        # Hours and time off are the dispatcher's and change rarely; the appointments are
-        # what a racing booking changes, so only they are read again under the lock.
-        Resource.objects.select_for_update().filter(pk=candidate.resource_id).get()
-        plan = plan_of[candidate.resource_id]
-        shifts = Interval(plan.windows[0].start, plan.windows[-1].end)
-        fresh = planning.load_stops(
-            [plan.resource_id], shifts, exclude_appointment=exclude_appointment
-        )
-        plan = ResourcePlan(plan.resource_id, plan.home, plan.windows, fresh[plan.resource_id])
-        choice = place(plan, start, end, account.point, speed)
-        if choice is not None:
-            return choice
+        try:
+            # One savepoint per candidate: when it turns out taken, rolling back releases
+            # its row lock, so a booking never holds one resource while waiting for the
+            # next (no lock order to get wrong, no deadlock).
+            with transaction.atomic():
+                Resource.objects.select_for_update().filter(pk=candidate.resource_id).get()
+                # Hours and time off are the dispatcher's and change rarely; appointments
+                # are what a racing booking changes, so only they are read again.
+                plan = plan_of[candidate.resource_id]
+                shifts = Interval(plan.windows[0].start, plan.windows[-1].end)
+                fresh = planning.load_stops(
+                    [plan.resource_id], shifts, exclude_appointment=exclude_appointment
+                )
+                plan = ResourcePlan(
+                    plan.resource_id, plan.home, plan.windows, fresh[plan.resource_id]
+                )
+                choice = place(plan, start, end, account.point, speed)
+                if choice is None:
+                    raise _Taken
+        except _Taken:
+            continue
+        return choice
     raise SlotTaken()
+
+
+class _Taken(Exception):
+    """This candidate lost the race; try the next one."""
 
 
 def _event(appointment: Appointment, *, by, kind: str, **fields) -> AppointmentEvent:
@@ -250,7 +263,7 @@ def book(
     except (SchedulingError, IntegrityError, OperationalError) as exc:
         # The same form sent again finds its slot taken (by itself) or its token used:
         # answer with the appointment it made. Only then is the token looked up.
-        existing = _booked_with(token, customer) if token else None
+        existing = _booked_with(token, customer, product, service_type, start) if token else None
         if existing is not None:
             return existing
         if isinstance(exc, SchedulingError):
@@ -262,11 +275,21 @@ def book(
         raise
 
 
-def _booked_with(token: uuid.UUID, customer) -> Appointment | None:
+def _booked_with(token, customer, product, service_type, start) -> Appointment | None:
+    """The appointment this very form already made, if it did."""
     existing = Appointment.objects.filter(booking_token=token).first()
-    if existing is not None and existing.customer_id != getattr(customer, "pk", None):
-        # A token is one customer's form; someone else's is not a way to see their booking.
-        raise SchedulingError("This booking form has expired. Please start again.")
+    if existing is None:
+        return None
+    same = (
+        existing.customer_id == getattr(customer, "pk", None)
+        and existing.status == Status.SCHEDULED
+        and (existing.product_id, existing.service_type_id, existing.start)
+        == (product.pk, service_type.pk, start)
+    )
+    if not same:
+        # The form was used for another booking (the back button, then other choices), or
+        # it is someone else's: it books nothing more and shows nothing of theirs.
+        raise SchedulingError("This booking form was already used. Please choose again.")
     return existing
 
 
@@ -309,6 +332,14 @@ def _book(*, account, customer, product, service_type, start, comments, token, z
     return appointment
 
 
+REFUSALS = {
+    Status.TRAVELING: "Your technician is on the way: the visit can no longer be changed online.",
+    Status.IN_PROGRESS: "The visit is in progress, so it can no longer be changed online.",
+    Status.COMPLETED: "This visit is completed, so it can no longer be changed online.",
+    Status.CANCELED: "This visit is canceled, so it can no longer be changed online.",
+}
+
+
 def change_refusal(
     appointment: Appointment,
     *,
@@ -318,10 +349,7 @@ def change_refusal(
     """Why the customer cannot modify or cancel this appointment now, or None if they can."""
     now = now or timezone.now()
     if appointment.status != Status.SCHEDULED:
-        return (
-            f"This appointment is {appointment.get_status_display().lower()}, "
-            "so it can no longer be changed online."
-        )
+        return REFUSALS[appointment.status]
     settings = settings or SchedulingSettings.current()
     cutoff = timedelta(minutes=settings.change_cutoff_minutes)
     if appointment.start - cutoff <= now:
@@ -370,6 +398,9 @@ def _reschedule(*, appointment, start, by, zone, now):
     if refusal:
         raise NotChangeable(refusal)
     if start == appointment.start:
+        last = appointment.events.filter(kind=AppointmentEvent.Kind.RESCHEDULED).last()
+        if last is not None and last.to_start == start:
+            return appointment  # the same change sent twice: it is done
         raise SchedulingError("That is the time the appointment already has.")
     account, service_type = appointment.service_account, appointment.service_type
     settings = SchedulingSettings.current()

@@ -7,12 +7,14 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from scheduling import notifications, services
 from scheduling.forms import (
@@ -22,15 +24,21 @@ from scheduling.forms import (
     bookable_products,
     bookable_service_types,
 )
-from scheduling.models import Appointment, SchedulingSettings, ServiceType
+from scheduling.models import Appointment, SchedulingSettings, ServiceType, zone_for
 
 
 def customer_required(view):
     """Signed in, with a service account: whose appointments the pages show."""
 
-    @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                # Signed out meanwhile: send the whole page to sign in (and back to it),
+                # not a sign-in form swapped into the middle of the booking form.
+                back = request.htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(redirect_to_login(back).url)
+            return redirect_to_login(request.get_full_path())
         if getattr(request.user, "service_account", None) is None:
             return render(request, "scheduling/no_account.html", status=403)
         return view(request, *args, **kwargs)
@@ -39,14 +47,26 @@ def customer_required(view):
 
 
 def customer_zone(request: HttpRequest) -> ZoneInfo:
-    return ZoneInfo(request.user.time_zone or request.user.service_account.time_zone or "UTC")
+    return zone_for(customer=request.user, account=request.user.service_account)
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def _choice(queryset, raw: str | None):
-    try:
-        return queryset.filter(pk=int(raw)).first() if raw else None
-    except (TypeError, ValueError):
-        return None
+    pk = _int(raw)
+    return queryset.filter(pk=pk).first() if pk is not None else None
+
+
+def _days(request: HttpRequest) -> list[date]:
+    settings = SchedulingSettings.current()
+    return services.bookable_days(
+        now=timezone.now(), zone=customer_zone(request), settings=settings
+    )
 
 
 def _day(raw: str | None) -> date | None:
@@ -84,7 +104,7 @@ def _picker(
     """Days of the horizon with or without times, and the times of the chosen day."""
     now = timezone.now()
     zone = customer_zone(request)
-    days = services.bookable_days(now=now, zone=zone, settings=SchedulingSettings.current())
+    days = _days(request)
     calendar = services.availability(
         account=request.user.service_account,
         service_type=service_type,
@@ -106,11 +126,17 @@ def _picker(
 
 
 @customer_required
+@never_cache  # the back button must not show a form whose booking is already made
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     zone = customer_zone(request)
     if request.method == "POST" and "refresh" not in request.POST:
-        form = BookingForm(request.POST, product=_choice_id(request.POST.get("product")), zone=zone)
+        form = BookingForm(
+            request.POST,
+            product=_int(request.POST.get("product")),
+            zone=zone,
+            days=_days(request),
+        )
         if form.is_valid():
             booking = form.cleaned_data
             try:
@@ -135,6 +161,7 @@ def book(request: HttpRequest) -> HttpResponse:
         form = BookingForm(
             initial={"comments": data.get("comments", ""), "token": _token(data.get("token"))},
             zone=zone,
+            days=[],
         )
         selected_start = None
 
@@ -147,7 +174,8 @@ def book(request: HttpRequest) -> HttpResponse:
         "product": product,
         "service_type": service_type,
         "selected_start": selected_start,
-        "token": form["token"].value(),
+        # A form that failed booked nothing; the next try gets a fresh token.
+        "token": uuid.uuid4() if form.errors else form["token"].value(),
     }
     if service_type:
         context |= _picker(request, service_type=service_type, day=_day(data.get("day")))
@@ -161,20 +189,20 @@ def slots(request: HttpRequest) -> HttpResponse:
     """One day's times: the htmx partial behind a click on a day."""
     appointment = None
     if request.GET.get("appointment"):
-        appointment = _own_appointment(request, _choice_id(request.GET["appointment"]))
+        appointment = _own_appointment(request, _int(request.GET["appointment"]) or 0)
         service_type = appointment.service_type
     else:
         service_type = _choice(
             ServiceType.objects.filter(bookable_on_portal=True), request.GET.get("service_type")
         )
     day = _day(request.GET.get("day"))
+    problem = None
     if service_type is None or day is None:
-        return render(
-            request,
-            "scheduling/_slots.html",
-            {"problem": "Choose a service type and a day first."},
-            status=400,
-        )
+        problem = "Choose a service type and a day first."
+    elif day not in _days(request):
+        problem = "Pick one of the days shown."
+    if problem:
+        return render(request, "scheduling/_slots.html", {"problem": problem}, status=400)
     zone = customer_zone(request)
     calendar = services.availability(
         account=request.user.service_account,
@@ -185,13 +213,6 @@ def slots(request: HttpRequest) -> HttpResponse:
     )
     context = {"slots": calendar.slots(day), "day": day, "zone": zone.key}
     return render(request, "scheduling/_slots.html", context)
-
-
-def _choice_id(raw: str | None) -> int:
-    try:
-        return int(raw or 0)
-    except ValueError:
-        return 0
 
 
 @customer_required
@@ -211,8 +232,8 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     appt = _own_appointment(request, pk)
-    method = "CANCEL" if appt.status == Appointment.Status.CANCELED else "REQUEST"
-    response = HttpResponse(notifications.ics(appt, method=method), content_type="text/calendar")
+    # A download is published, not sent as an invitation to answer.
+    response = HttpResponse(notifications.ics(appt, method="PUBLISH"), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appt.pk}.ics"'
     return response
 
@@ -231,6 +252,7 @@ def modify(request: HttpRequest, pk: int) -> HttpResponse:
     form = SlotForm(
         request.POST if request.method == "POST" and "refresh" not in request.POST else None,
         zone=zone,
+        days=_days(request),
     )
     if form.is_bound and form.is_valid():
         try:

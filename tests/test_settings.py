@@ -65,6 +65,58 @@ def test_behind_a_tls_proxy_the_forwarded_protocol_is_trusted():
 
 
 @pytest.mark.parametrize(
+    ("environment", "count"),
+    [
+        ({}, "0"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "true"}, "1"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "true", "DJANGO_TRUSTED_PROXY_COUNT": "2"}, "2"),
+        ({"DJANGO_TRUSTED_PROXY_COUNT": "1"}, "1"),
+    ],
+)
+def test_rate_limits_trust_the_forwarded_address_only_behind_proxies(environment, count):
+    loaded = loaded_settings(DJANGO_SECRET_KEY=secret_key(), **PRODUCTION, **environment)
+    assert loaded["ALLAUTH_TRUSTED_PROXY_COUNT"] == count
+
+
+def test_database_options_from_the_url_are_kept():
+    url = "postgres://portal@db.example.com/portal?options=-c%20search_path%3Dportal"
+    databases = loaded_settings(DATABASE_URL=url)["DATABASES"]
+    assert "'options': '-c lock_timeout=5000 -c search_path=portal'" in databases
+
+
+def test_sqlite_takes_the_write_lock_when_a_transaction_begins():
+    assert "'transaction_mode': 'IMMEDIATE'" in loaded_settings()["DATABASES"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "setting", "loaded"),
+    [
+        (
+            "MAIL_DELIVERY_BACKEND",
+            "django.core.mail.backends.locmem.EmailBackend",
+            "MAIL_DELIVERY_BACKEND",
+            "'django.core.mail.backends.locmem.EmailBackend'",
+        ),
+        (
+            "MAIL_DELIVERY_BACKEND",
+            "smtp",
+            "MAIL_DELIVERY_BACKEND",
+            "'django.core.mail.backends.smtp.EmailBackend'",
+        ),
+        ("RATE_LIMIT_REDEEM", "10/m", "ACCOUNT_RATE_LIMITS", "'redeem': '10/m'"),
+        (
+            "RATE_LIMIT_REDEEM_FAILED",
+            "3/30s/ip, 20/1.5d/ip",
+            "ACCOUNT_RATE_LIMITS",
+            "'redeem_failed': '3/30s/ip, 20/1.5d/ip'",
+        ),
+    ],
+)
+def test_good_values_are_taken(name, value, setting, loaded):
+    assert loaded in loaded_settings(**{name: value})[setting]
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("DJANGO_DEBUG", "maybe"),
@@ -74,6 +126,13 @@ def test_behind_a_tls_proxy_the_forwarded_protocol_is_trusted():
         ("EMAIL_PORT", "0"),
         ("DJANGO_HSTS_SECONDS", "a year"),
         ("DJANGO_SECURE_SSL_REDIRECT", "sometimes"),
+        ("DJANGO_TRUSTED_PROXY_COUNT", "-1"),
+        ("MAIL_DELIVERY_BACKEND", "smpt"),
+        ("MAIL_DELIVERY_BACKEND", "no_such_provider.backends.EmailBackend"),
+        ("MAIL_DELIVERY_BACKEND", "django.core.mail.backends.nosuch.EmailBackend"),
+        ("RATE_LIMIT_REDEEM", "30 per hour"),
+        ("RATE_LIMIT_REDEEM_FAILED", "5/15x/ip"),
+        ("RATE_LIMIT_REDEEM_FAILED", "5/15m/user"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):

@@ -1,6 +1,7 @@
 """On PostgreSQL, the database itself refuses two active appointments of one resource that
 overlap: the backstop behind the booking transaction's lock and re-check. SQLite (the
-embedded demo) has no exclusion constraints and relies on the lock alone."""
+embedded demo) has no exclusion constraints and no row locks; its IMMEDIATE transactions
+(see settings) make bookings take turns instead."""
 
 from django.db import migrations
 

@@ -1,6 +1,8 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils.dateformat import format as date_format
 
 from scheduling.availability import NoSlots
 
@@ -14,6 +16,17 @@ def duration(value: timedelta) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else [])
     return " ".join(parts) or "0 min"
+
+
+@register.filter
+def local_time(moment: datetime, zone: str) -> str:
+    """9:30 AM in the customer's zone; with the zone's abbreviation when that wall-clock
+    time happens twice (the hour repeated when clocks go back)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    label = date_format(local, "g:i A")
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        label += f" {local.tzname()}"
+    return label
 
 
 @register.filter

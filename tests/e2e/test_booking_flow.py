@@ -83,7 +83,7 @@ def test_book_modify_and_cancel_a_visit(page, live_server, customer, repair):
     expect(page.get_by_role("heading", name="Cancel this visit?")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Cancel the visit").click()
-    expect(page.get_by_text("Please tell us why you are canceling.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Please tell us why you are canceling.")
     page.get_by_label("Why are you canceling?").fill("Fixed it myself")
     page.get_by_role("button", name="Cancel the visit").click()
     expect(page.get_by_text("Your visit is canceled.")).to_be_visible()

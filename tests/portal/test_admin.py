@@ -1,10 +1,14 @@
 """Dispatchers run invitations and read the outbox in Django admin."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from portal.models import Invitation, OutboxMessage
-from tests.factories import InvitationFactory
+from portal import outbox
+from portal.models import Invitation, OutboxMessage, User
+from tests.factories import InvitationFactory, ServiceAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +114,70 @@ def test_the_outbox_shows_why_a_mail_failed_and_can_try_again(admin_client):
     admin_client.post(changelist, {"action": "deliver_again", "_selected_action": [row.pk]})
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("queued", 0)
+
+
+def test_stuck_queued_messages_can_be_tried_again_too(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+
+    def message(status, *, attempts, created, tried=None):
+        return OutboxMessage.objects.create(
+            subject="Your visit", to="bob@example.com", from_email="portal@localhost",
+            payload={}, status=status, attempts=attempts, created_at=now - created,
+            last_attempt_at=tried and now - tried,
+        )  # fmt: skip
+
+    queued, failed, sent = "queued", "failed", "sent"
+    stuck = message(queued, attempts=2, created=timedelta(hours=5), tried=timedelta(hours=2))
+    never_enqueued = message(queued, attempts=0, created=timedelta(hours=2))
+    retrying = message(queued, attempts=2, created=timedelta(hours=5), tried=timedelta(minutes=5))
+    new = message(queued, attempts=0, created=timedelta(minutes=5))
+    gave_up = message(failed, attempts=6, created=timedelta(hours=5), tried=timedelta(hours=4))
+    done = message(sent, attempts=1, created=timedelta(hours=5), tried=timedelta(hours=5))
+    enqueued = []
+    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
+    selected = [stuck, never_enqueued, retrying, new, gave_up, done]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:portal_outboxmessage_changelist"),
+            {"action": "deliver_again", "_selected_action": [m.pk for m in selected]},
+            follow=True,
+        )
+
+    html = response.content.decode()
+    assert "Queued 3 message(s) for delivery again." in html
+    assert "Left 3 alone: sent, or queued and tried within the last hour." in html
+    assert sorted(enqueued) == sorted([stuck.pk, never_enqueued.pk, gave_up.pk])
+    states = dict(OutboxMessage.objects.values_list("pk", "attempts"))
+    assert [states[m.pk] for m in selected] == [0, 0, 2, 0, 0, 1]
+    assert OutboxMessage.objects.get(pk=gave_up.pk).status == "queued"
+    assert OutboxMessage.objects.get(pk=done.pk).status == "sent"
+
+
+def test_the_account_filter_lists_only_accounts_with_invitations(admin_client, account):
+    other = ServiceAccountFactory(name="Bob Builder residence")
+    for site in (account, other):
+        InvitationFactory(service_account=site)
+    ServiceAccountFactory(name="Never invited")
+
+    response = admin_client.get(CHANGELIST)
+
+    [account_filter] = [
+        spec for spec in response.context["cl"].filter_specs if spec.title == "service account"
+    ]
+    assert {name for _, name in account_filter.lookup_choices} == {account.name, other.name}
+
+
+def test_a_customer_added_in_admin_sees_times_in_their_site_zone(admin_client):
+    response = admin_client.post(
+        reverse("admin:portal_user_add"),
+        {"email": "carol@example.com", "password1": "x-long-pass-1", "password2": "x-long-pass-1"},
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(email="carol@example.com").time_zone == ""
 
 
 def test_customers_cannot_open_admin(client, alice):

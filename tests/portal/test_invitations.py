@@ -4,6 +4,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal import services
@@ -88,6 +89,20 @@ def test_a_redeemed_invitation_is_not_sent_again(account, dispatcher):
     with pytest.raises(services.InvitationError, match="already redeemed"):
         services.resend(invitation=invitation, by=dispatcher)
     assert Invitation.objects.count() == 1
+
+
+def test_a_replaced_invitation_is_not_sent_again(account, dispatcher):
+    first = _invite(account, dispatcher)
+    second = services.resend(invitation=first, by=dispatcher)
+
+    with pytest.raises(services.InvitationError, match="newer invitation was already sent"):
+        services.resend(invitation=first, by=dispatcher)
+
+    assert Invitation.objects.count() == 2
+    second.refresh_from_db()
+    assert second.status == Invitation.Status.PENDING
+    assert second.replaced_by is None
+    assert services.resend(invitation=second, by=dispatcher).status == Invitation.Status.PENDING
 
 
 def test_a_contact_can_be_invited_again(account, dispatcher):
@@ -177,3 +192,19 @@ def test_an_invitation_for_an_address_with_an_account_is_refused(account, alice)
         _redeem(invitation)
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.PENDING
+
+
+def test_two_invitations_for_one_address_redeemed_at_once_make_one_account(account, monkeypatch):
+    first = InvitationFactory(service_account=account, email="bob@example.com")
+    second = InvitationFactory(service_account=account, email="bob@example.com")
+    _redeem(first)
+    # The second redemption checked before the first one's account was committed.
+    exists = QuerySet.exists
+    monkeypatch.setattr(QuerySet, "exists", lambda qs: qs.model is not User and exists(qs))
+
+    with pytest.raises(services.InvitationError, match="already exists"):
+        _redeem(second, first_name="Robert")
+
+    assert list(User.objects.values_list("first_name", flat=True)) == ["Bob"]
+    second.refresh_from_db()
+    assert second.status == Invitation.Status.PENDING

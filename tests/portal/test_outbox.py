@@ -1,9 +1,12 @@
 """Every mail goes through the outbox: a row in the caller's transaction, delivery after."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from portal import outbox
 from portal.models import OutboxMessage
@@ -61,6 +64,7 @@ def test_delivery_sends_the_message_as_built_with_its_attachments():
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("sent", 1, "")
     assert row.sent_at is not None
+    assert row.last_attempt_at <= row.sent_at
     [sent] = mail.outbox
     assert (sent.subject, sent.body, sent.from_email) == (
         "Your visit",
@@ -94,6 +98,7 @@ def test_a_failed_attempt_records_the_error_and_stays_queued(settings):
     row.refresh_from_db()
     assert "Connection refused" in error
     assert (row.status, row.attempts) == ("queued", 1)
+    assert timezone.now() - row.last_attempt_at < timedelta(seconds=10)
     assert row.last_error == "ConnectionRefusedError: [Errno 111] Connection refused"
 
 
@@ -119,3 +124,32 @@ def test_messages_whose_enqueue_failed_are_enqueued_again(monkeypatch):
 
     assert outbox.requeue_stale() == 1
     assert enqueued == [row.pk]
+
+
+def _queued(**fields) -> OutboxMessage:
+    return OutboxMessage.objects.create(
+        subject="Hello", to="pat@example.com", from_email="portal@localhost", payload={}, **fields
+    )
+
+
+def test_the_retry_window_is_every_backoff_delay_added_up(settings):
+    settings.MAIL_MAX_RETRIES, settings.MAIL_RETRY_DELAY = 3, 30.0
+    assert outbox.retry_window() == timedelta(seconds=30 + 60 + 120)
+
+
+def test_messages_whose_retry_was_lost_are_enqueued_again(monkeypatch, settings):
+    settings.MAIL_MAX_RETRIES, settings.MAIL_RETRY_DELAY = 3, 30.0  # retries over in 210 s
+    now = timezone.now()
+    ago = lambda seconds: now - timedelta(seconds=seconds)  # noqa: E731
+    lost = _queued(attempts=2, created_at=ago(7200), last_attempt_at=ago(210 + 600 + 1))
+    in_schedule = _queued(attempts=2, created_at=ago(7200), last_attempt_at=ago(210 + 600 - 60))
+    tried_before_the_field = _queued(attempts=1, created_at=ago(7200))
+    _queued(attempts=3, created_at=ago(7200), status=OutboxMessage.Status.FAILED)
+    _queued(attempts=1, created_at=ago(7200), status=OutboxMessage.Status.SENT)
+    enqueued = []
+    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
+
+    assert outbox.requeue_stale(now=now) == 2
+
+    assert sorted(enqueued) == sorted([lost.pk, tried_before_the_field.pk])
+    assert in_schedule.pk not in enqueued

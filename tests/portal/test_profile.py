@@ -1,8 +1,12 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+
+from portal.models import User
+from tests.factories import PASSWORD, ServiceAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +82,52 @@ def test_htmx_posts_carry_the_csrf_token_from_the_page(alice):
 
     assert refused.status_code == 403
     assert accepted.status_code == 302
+
+
+def test_a_customer_without_a_time_zone_of_their_own_sees_their_site_zone(client):
+    site = ServiceAccountFactory(time_zone="America/Chicago")
+    # As admin makes a customer: an email and a password, nothing else.
+    carol = User.objects.create_user("carol@example.com", PASSWORD, service_account=site)
+    assert carol.time_zone == ""
+    client.force_login(carol)
+
+    assert client.get(reverse("portal:home")).context["zone"] == "America/Chicago"
+    form = client.get(PROFILE).context["form"]
+    assert form.initial["time_zone"] == "America/Chicago"
+    assert "" not in dict(form.fields["time_zone"].choices)
+
+
+def test_a_user_without_a_zone_or_a_site_gets_the_default_zone(client, settings):
+    settings.PORTAL_DEFAULT_TIME_ZONE = "Europe/Oslo"
+    client.force_login(UserFactory(time_zone=""))
+
+    assert client.get(reverse("portal:home")).context["zone"] == "Europe/Oslo"
+    assert client.get(PROFILE).context["form"].initial["time_zone"] == "Europe/Oslo"
+
+
+def test_a_chosen_time_zone_wins_over_the_site_zone(client, alice):
+    alice.time_zone = "Europe/Oslo"
+    alice.save()
+    client.force_login(alice)
+
+    assert client.get(reverse("portal:home")).context["zone"] == "Europe/Oslo"
+    assert client.get(PROFILE).context["form"].initial["time_zone"] == "Europe/Oslo"
+
+
+def test_a_user_time_zone_is_empty_or_a_real_zone(alice):
+    alice.time_zone = ""
+    alice.full_clean()
+    alice.time_zone = "Mars/Olympus_Mons"
+    with pytest.raises(ValidationError, match="not a time zone name"):
+        alice.full_clean()
+
+
+def test_profile_errors_are_summarised_and_the_button_keeps_its_id(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        PROFILE, {"first_name": "", "last_name": "A", "phone": "", "time_zone": "UTC"}
+    )
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert '<a href="#id_first_name">First name: This field is required.</a>' in html
+    assert 'id="profile-submit"' in html

@@ -42,6 +42,20 @@ def test_the_invitation_link_opens_the_redeem_tab_with_the_code_filled_in(client
     assert "Sign in</a>" in html
 
 
+def test_sign_in_errors_go_through_the_error_summary(client, alice):
+    response = client.post(
+        reverse("account_login"), {"login": "alice@example.com", "password": "wrong"}
+    )
+    html = response.content.decode()
+    summary = html[html.index('<div class="form-errors" role="alert"') :]
+    assert "There is a problem:" in summary
+    assert "The email address and/or password you specified are not correct." in summary
+    assert 'id="login-submit"' in html
+
+    response = client.post(reverse("account_login"), {"login": "", "password": ""})
+    assert '<a href="#id_login">' in response.content.decode()
+
+
 def test_the_sign_in_page_offers_both_tabs(client):
     html = client.get(reverse("account_login")).content.decode()
     assert 'aria-current="page">Sign in</a>' in html
@@ -221,3 +235,73 @@ def test_signup_is_closed_except_by_invitation(client):
         },
     )
     assert not User.objects.filter(email="mallory@example.com").exists()
+
+
+@pytest.mark.parametrize(("proxies", "shared"), [(1, False), (0, True)], ids=["trusted", "not"])
+def test_behind_a_trusted_proxy_the_limit_is_per_forwarded_client(
+    client, invitation, settings, proxies, shared
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(5):
+        client.post(REDEEM, {"code": "GUESS"}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+
+    # The proxy appends the address it saw; what a client sends itself is not trusted.
+    forwarded = "203.0.113.5, 198.51.100.7"
+    response = client.post(
+        REDEEM, {"code": invitation.code}, HTTP_X_FORWARDED_FOR=forwarded, **proxy
+    )
+
+    assert response.status_code == (429 if shared else 302)
+
+
+def test_a_customer_who_signed_in_after_redeeming_cannot_make_a_second_account(
+    client, alice, invitation
+):
+    client.post(REDEEM, {"code": invitation.code})
+    client.force_login(alice)
+
+    response = client.post(PROFILE, _profile_form(), follow=True)
+
+    assert response.redirect_chain == [(reverse("portal:home"), 302)]
+    assert "You are already signed in. Sign out to redeem another invitation." in (
+        response.content.decode()
+    )
+    assert response.context["user"] == alice
+    assert not User.objects.filter(email="bob@example.com").exists()
+    assert REDEEM_SESSION_KEY not in client.session
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+
+def test_a_wrong_code_is_summarised_in_an_alert_linking_to_the_field(client, invitation):
+    response = client.post(REDEEM, {"code": "WRONG"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert '<div class="form-errors" role="alert" tabindex="-1"' in html
+    assert "There is a problem:" in html
+    assert '<a href="#id_code">Invitation code: We don&#x27;t recognise that code.' in html
+    # htmx puts the focus back on an element with the same id after the swap.
+    assert 'id="redeem-submit"' in html
+
+
+def test_too_many_attempts_is_in_the_error_summary(client, invitation):
+    for _ in range(5):
+        client.post(REDEEM, {"code": "GUESS"})
+    response = client.post(REDEEM, {"code": "GUESS"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    summary = html[html.index('role="alert"') : html.index("</div>")]
+    assert "Too many invitation codes were tried" in summary
+
+
+def test_profile_errors_are_summarised_with_links_to_each_field(client, invitation):
+    client.post(REDEEM, {"code": invitation.code})
+    response = client.post(PROFILE, _profile_form(first_name="", phone="call me maybe"))
+
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert '<a href="#id_first_name">First name: This field is required.</a>' in html
+    assert '<a href="#id_phone">Phone: Enter a phone number' in html
+    assert 'id="create-profile-submit"' in html

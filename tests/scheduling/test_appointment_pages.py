@@ -144,4 +144,5 @@ def test_the_calendar_file_downloads(client, appointment):
     response = client.get(reverse("scheduling:calendar", args=[appointment.pk]))
     assert response["Content-Type"] == "text/calendar"
     assert b"BEGIN:VEVENT" in response.content
+    assert b"METHOD:PUBLISH" in response.content
     assert b"TZID=America/Los_Angeles" in response.content

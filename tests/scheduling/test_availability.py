@@ -210,3 +210,37 @@ def test_the_last_day_of_the_horizon_says_so_when_its_times_lie_beyond_it():
         rules=rules(now), now=now,
     )  # fmt: skip
     assert (slots.starts, slots.reason) == ([], NoSlots.BEYOND_HORIZON)
+
+
+SPLIT = [(0, time(8), time(12)), (0, time(13), time(17))]
+BELLEVUE = (47.6101, -122.2015)  # about 11 km from SITE: 16 minutes at 40 km/h
+
+
+@pytest.mark.parametrize("booked_first", ["morning", "afternoon"])
+def test_travel_across_a_break_counts_the_same_either_way(booked_first):
+    """Travel happens in working time, so the lunch break never carries a technician to
+    the next stop, whichever of the two visits was booked first."""
+    morning = (at("2030-03-04", "11:00"), at("2030-03-04", "12:00"), SITE)
+    afternoon = (at("2030-03-04", "13:00"), at("2030-03-04", "14:00"), BELLEVUE)
+    existing, asked = (morning, afternoon) if booked_first == "morning" else (afternoon, morning)
+    p = plan(SPLIT, home=SITE, stops=[Stop(*existing)])
+    assert place(p, asked[0], asked[1], asked[2], 40.0) is None
+    # With 30 minutes of working time to spare it fits, again either way.
+    earlier = (at("2030-03-04", "10:30"), at("2030-03-04", "11:30"), SITE)
+    later = (at("2030-03-04", "13:30"), at("2030-03-04", "14:30"), BELLEVUE)
+    existing, asked = (earlier, later) if booked_first == "morning" else (later, earlier)
+    p = plan(SPLIT, home=SITE, stops=[Stop(*existing)])
+    assert place(p, asked[0], asked[1], asked[2], 40.0) is not None
+
+
+def test_overlapping_or_touching_hours_make_one_window():
+    hours = [(0, time(8), time(12)), (0, time(12), time(16)), (0, time(9), time(10))]
+    windows = working_windows(hours, LA, local_day(date(2030, 3, 4), LA))
+    assert windows == [
+        Window(at("2030-03-04", "08:00"), at("2030-03-04", "16:00"), date(2030, 3, 4))
+    ]
+    # A visit across noon fits, and a stop at 12:00 still counts as the next one.
+    tacoma_at_noon = Stop(at("2030-03-04", "12:00"), at("2030-03-04", "13:00"), FAR)
+    p = ResourcePlan(1, SITE, windows, [tacoma_at_noon])
+    assert place(p, at("2030-03-04", "10:30"), at("2030-03-04", "11:30"), SITE, 40.0) is None
+    assert place(p, at("2030-03-04", "09:30"), at("2030-03-04", "10:30"), SITE, 40.0) is not None

@@ -204,6 +204,9 @@ def test_the_confirmation_mail_carries_an_ics_in_the_customer_time_zone(site, cu
     assert event["UID"].startswith(f"appointment-{appointment.pk}@")
     assert event.decoded("DTSTART") == appointment.start
     assert str(event.decoded("DTSTART").tzinfo) == "America/New_York"
+    assert str(event["ORGANIZER"]) == "mailto:portal@localhost"
+    assert str(event["ATTENDEE"]) == f"mailto:{customer.email}"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
 
 
 def test_the_database_refuses_overlapping_active_appointments(site, customer, repair):

@@ -174,8 +174,12 @@ def test_a_lost_race_says_so_and_offers_fresh_slots(client, customer, repair, te
         ({"service_type": "abc"}, "Choose a service type offered for this product."),
         ({"start": "tomorrow at ten"}, "Pick one of the offered times."),
         ({"start": ""}, "Pick a time for the visit."),
-        ({"day": "2001-01-01"}, "Pick one of the times offered for that day."),
-        ({"day": "2001-01-01", "start": "2001-01-01T18:00:00+00:00"}, "That time has passed."),
+        ({"day": "2001-01-01"}, "Pick one of the days shown."),
+        (
+            {"day": "9999-12-31", "start": "9999-12-31T23:30:00-08:00"},
+            "Pick one of the days shown.",
+        ),
+        ({"start": "0001-01-01T00:10:00+05:00"}, "Pick one of the offered times."),
     ],
 )
 def test_bad_booking_input_is_a_form_error(client, customer, repair, technician, change, message):
@@ -227,3 +231,40 @@ def test_a_dst_day_offers_the_wall_clock_hours(site, repair, technician):
     assert starts[0].astimezone(ZoneInfo("UTC")).hour == 15 and starts[0].minute == 30
     assert [s.astimezone(LA).strftime("%H:%M") for s in starts][-1] == "15:00"
     SchedulingSettings.current()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2001-01-01"])
+def test_slots_for_a_day_outside_the_horizon_are_a_400(client, customer, repair, day):
+    response = client.get(SLOTS, {"service_type": repair.pk, "day": day})
+    assert response.status_code == 400
+    assert "Pick one of the days shown." in response.content.decode()
+
+
+def test_a_used_form_sent_again_with_other_choices_books_nothing_new(
+    client, customer, repair, technician
+):
+    token = str(uuid.uuid4())
+    first = client.post(BOOK, _form(repair, next_weekday_at("10:00"), token=token))
+    assert first.status_code == 302
+    # Back button, another time, same form token.
+    again = client.post(BOOK, _form(repair, next_weekday_at("14:00"), token=token))
+
+    html = again.content.decode()
+    assert again.status_code == 200
+    assert "This booking form was already used. Please choose again." in html
+    assert token not in html  # the page carries a fresh token for the next try
+    assert Appointment.objects.count() == 1
+
+
+def test_the_booking_page_is_never_cached(client, customer):
+    assert "no-store" in client.get(BOOK)["Cache-Control"]
+
+
+def test_a_signed_out_htmx_request_sends_the_whole_page_to_sign_in(client, repair):
+    response = client.get(
+        SLOTS,
+        {"service_type": repair.pk, "day": "2030-01-01"},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/book/?product=1"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/book/%3Fproduct%3D1"

@@ -67,6 +67,14 @@ def test_rescheduling_keeps_its_own_time_free_for_itself(appointment, customer):
     assert moved.start == later
 
 
+def test_the_same_reschedule_sent_twice_is_done_once(appointment, customer):
+    new_start = next_weekday_at("13:00", weekday=2)
+    services.reschedule(appointment=appointment, start=new_start, by=customer)
+    again = services.reschedule(appointment=appointment, start=new_start, by=customer)
+    assert again.start == new_start
+    assert appointment.events.filter(kind=AppointmentEvent.Kind.RESCHEDULED).count() == 1
+
+
 def test_canceling_needs_a_reason_and_sends_a_cancel(appointment, customer):
     with pytest.raises(services.SchedulingError, match="tell us why"):
         services.cancel(appointment=appointment, reason="  ", by=customer)
@@ -81,7 +89,9 @@ def test_canceling_needs_a_reason_and_sends_a_cancel(appointment, customer):
         "canceled",
         "Fixed it myself",
     )
-    cal = _ics(OutboxMessage.objects.get(subject="Your service visit is canceled"))
+    mail = OutboxMessage.objects.get(subject="Your service visit is canceled")
+    assert "http://127.0.0.1:8000/book/" in mail.payload["body"]
+    cal = _ics(mail)
     assert cal["METHOD"] == "CANCEL"
     assert cal.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
 
