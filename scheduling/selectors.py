@@ -8,32 +8,33 @@ from scheduling import services
 from scheduling.models import Appointment, SchedulingSettings, ServiceAccount
 
 Status = Appointment.Status
+PAST_SHOWN = 50
 
 
 @dataclass
 class HomeAppointments:
     active: Appointment | None = None  # the earliest Traveling one
     upcoming: list[Appointment] = field(default_factory=list)
-    past: list[Appointment] = field(default_factory=list)
+    past: list[Appointment] = field(default_factory=list)  # the most recent PAST_SHOWN
+    past_total: int = 0
 
 
 def home_appointments(account: ServiceAccount) -> HomeAppointments:
-    """The account's appointments as the home page groups them, in two queries. Each
-    carries `refusal`: why it cannot be modified or canceled now, or None."""
-    rows = list(
-        Appointment.objects.filter(service_account=account)
-        .select_related("service_type", "product", "resource__user")
-        .order_by("start", "id")
+    """The account's appointments as the home page groups them, in a few queries whatever
+    their number. Each open one carries `refusal`: why it cannot be modified or canceled
+    now, or None."""
+    appointments = Appointment.objects.filter(service_account=account).select_related(
+        "service_type", "product", "resource__user"
     )
     settings, now = SchedulingSettings.current(), timezone.now()
     home = HomeAppointments()
-    for appointment in rows:
+    for appointment in appointments.filter(status__in=Appointment.ACTIVE).order_by("start", "id"):
         appointment.refusal = services.change_refusal(appointment, now=now, settings=settings)
         if appointment.status == Status.TRAVELING and home.active is None:
             home.active = appointment
-        elif appointment.status in Appointment.ACTIVE:
-            home.upcoming.append(appointment)
         else:
-            home.past.append(appointment)
-    home.past.reverse()
+            home.upcoming.append(appointment)
+    past = appointments.exclude(status__in=Appointment.ACTIVE)
+    home.past = list(past.order_by("-start", "-id")[:PAST_SHOWN])
+    home.past_total = len(home.past) if len(home.past) < PAST_SHOWN else past.count()
     return home

@@ -146,3 +146,16 @@ def test_the_calendar_file_downloads(client, appointment):
     assert b"BEGIN:VEVENT" in response.content
     assert b"METHOD:PUBLISH" in response.content
     assert b"TZID=America/Los_Angeles" in response.content
+
+
+def test_home_shows_the_latest_fifty_past_visits_in_a_fixed_number_of_queries(
+    client, appointment, django_assert_max_num_queries
+):
+    for days in range(1, 56):
+        _at(appointment, -7 * days, Status.COMPLETED)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("portal:home"), {"tab": "past"})
+    html = response.content.decode()
+    assert "Past (55)" in html
+    assert "Your 50 most recent visits of 55." in html
+    assert html.count('class="card appointment"') == 50
