@@ -94,6 +94,22 @@ def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
     )
 
 
+def _changeable(view):
+    """Hands the view the customer's own appointment while it can still be modified or
+    canceled; otherwise says why, on the appointment's page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+        appointment = _own_appointment(request, pk)
+        refusal = services.change_refusal(appointment)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("scheduling:appointment", appointment.pk)
+        return view(request, appointment)
+
+    return wrapper
+
+
 def _picker(
     request: HttpRequest,
     *,
@@ -240,12 +256,8 @@ def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def modify(request: HttpRequest, pk: int) -> HttpResponse:
-    appt = _own_appointment(request, pk)
-    refusal = services.change_refusal(appt)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("scheduling:appointment", appt.pk)
+@_changeable
+def modify(request: HttpRequest, appt: Appointment) -> HttpResponse:
     zone = customer_zone(request)
     data = request.POST if request.method == "POST" else request.GET
     day = _day(data.get("day")) or appt.start.astimezone(zone).date()
@@ -276,12 +288,8 @@ def modify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    appt = _own_appointment(request, pk)
-    refusal = services.change_refusal(appt)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("scheduling:appointment", appt.pk)
+@_changeable
+def cancel(request: HttpRequest, appt: Appointment) -> HttpResponse:
     form = CancelForm(request.POST or None)
     if form.is_valid():
         try:
