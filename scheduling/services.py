@@ -182,6 +182,25 @@ def _check_start(
         raise SchedulingError(NoSlots.BEYOND_HORIZON.value)
 
 
+def free_resources(
+    account: ServiceAccount,
+    service_type: ServiceType,
+    start: datetime,
+    settings: SchedulingSettings,
+    exclude_appointment: int | None = None,
+) -> list[tuple[Placement, ResourcePlan]]:
+    """The resources free for the visit at `start`, best first, each with its plan; read
+    without locks."""
+    end = start + service_type.duration
+    resources = planning.eligible_resources(account, service_type, settings)
+    plans = planning.load_plans(
+        resources, Interval(start, end), exclude_appointment=exclude_appointment
+    )
+    plan_of = {plan.resource_id: plan for plan in plans}
+    ranked = assignment.rank(plans, start, end, account.point, settings.travel_speed_kmh)
+    return [(placement, plan_of[placement.resource_id]) for placement in ranked]
+
+
 def _assign(
     account: ServiceAccount,
     service_type: ServiceType,
@@ -193,13 +212,9 @@ def _assign(
     the chosen one is locked and re-checked on fresh data, so two bookings racing for it
     queue on its row and the second sees the first's appointment."""
     end = start + service_type.duration
-    span = Interval(start, end)
-    resources = planning.eligible_resources(account, service_type, settings)
-    plans = planning.load_plans(resources, span, exclude_appointment=exclude_appointment)
     speed = settings.travel_speed_kmh
-    ranked = assignment.rank(plans, start, end, account.point, speed)
-    plan_of = {plan.resource_id: plan for plan in plans}
-    for candidate in ranked:
+    ranked = free_resources(account, service_type, start, settings, exclude_appointment)
+    for candidate, plan in ranked:
         try:
             # One savepoint per candidate: when it turns out taken, rolling back releases
             # its row lock, so a booking never holds one resource while waiting for the
@@ -208,7 +223,6 @@ def _assign(
                 Resource.objects.select_for_update().filter(pk=candidate.resource_id).get()
                 # Hours and time off are the dispatcher's and change rarely; appointments
                 # are what a racing booking changes, so only they are read again.
-                plan = plan_of[candidate.resource_id]
                 shifts = Interval(plan.windows[0].start, plan.windows[-1].end)
                 fresh = planning.load_stops(
                     [plan.resource_id], shifts, exclude_appointment=exclude_appointment

@@ -146,6 +146,7 @@ def _picker(
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     zone = customer_zone(request)
+    data = request.POST if request.method == "POST" else request.GET
     if request.method == "POST" and "refresh" not in request.POST:
         form = BookingForm(
             request.POST,
@@ -173,18 +174,16 @@ def book(request: HttpRequest) -> HttpResponse:
                 return redirect("scheduling:appointment", appointment.pk)
         selected_start = request.POST.get("start")
     else:
-        data = request.POST if request.method == "POST" else request.GET
         form = BookingForm(
             initial={"comments": data.get("comments", ""), "token": _token(data.get("token"))},
+            product=_int(data.get("product")),
             zone=zone,
             days=[],
         )
         selected_start = None
 
-    data = request.POST if request.method == "POST" else request.GET
     product = _choice(bookable_products(), data.get("product"))
     service_type = _choice(bookable_service_types(product), data.get("service_type"))
-    form.fields["service_type"].queryset = bookable_service_types(product)
     context = {
         "form": form,
         "product": product,

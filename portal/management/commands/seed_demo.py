@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from portal import services
 from portal.models import Invitation, User
-from scheduling import assignment, planning
-from scheduling.availability import Interval, distance_km
+from scheduling import planning
+from scheduling.availability import distance_km
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -27,6 +27,7 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from scheduling.services import free_resources
 
 DISPATCHER = ("dispatcher@example.com", "dispatch-demo-2026")
 CUSTOMER = ("alice@example.com", "alice-demo-2026")
@@ -400,14 +401,9 @@ class _DemoBooking:
         for _ in range(14):
             day = _weekday(day)
             start = at(day, clock)
-            end = start + service_type.duration
-            resources = planning.eligible_resources(self.account, service_type, self.settings)
-            plans = planning.load_plans(resources, Interval(start, end))
-            choice = assignment.pick(
-                plans, start, end, self.account.point, self.settings.travel_speed_kmh
-            )
-            if choice is not None:
-                resource = next(r for r in resources if r.id == choice.resource_id)
+            free = free_resources(self.account, service_type, start, self.settings)
+            if free:
+                resource = Resource.objects.get(pk=free[0][0].resource_id)
                 return self._write(
                     Status.SCHEDULED, service_type, product, start, comments, resource
                 )
