@@ -36,7 +36,10 @@ def customer_required(view):
             if request.htmx:
                 # Signed out meanwhile: send the whole page to sign in (and back to it),
                 # not a sign-in form swapped into the middle of the booking form.
-                back = request.htmx.current_url_abs_path or request.get_full_path()
+                try:
+                    back = request.htmx.current_url_abs_path or request.get_full_path()
+                except ValueError:  # a malformed HX-Current-URL: as if it were not sent
+                    back = request.get_full_path()
                 return HttpResponseClientRedirect(redirect_to_login(back).url)
             return redirect_to_login(request.get_full_path())
         if getattr(request.user, "service_account", None) is None:
