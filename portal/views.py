@@ -28,14 +28,14 @@ def _redirect(request: HttpRequest, to: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def redeem(request: HttpRequest) -> HttpResponse:
     """The sign-in page's "Redeem invitation" tab."""
     if request.user.is_authenticated:
         messages.info(request, ALREADY_SIGNED_IN)
         return _redirect(request, "portal:home")
     status = 200
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: the same page without its body
         form = RedeemForm(initial={"code": request.GET.get("code", "")})
     else:
         form = RedeemForm(request.POST)
@@ -58,7 +58,7 @@ def redeem(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def create_profile(request: HttpRequest) -> HttpResponse:
     """Second step of redeeming: the customer's own details and password."""
     if request.user.is_authenticated:
@@ -119,7 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     account = user.service_account

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from scheduling import notifications, services
@@ -146,7 +146,7 @@ def _picker(
 
 @customer_required
 @never_cache  # the back button must not show a form whose booking is already made
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     zone = customer_zone(request)
     data = request.POST if request.method == "POST" else request.GET
@@ -202,7 +202,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
-@require_GET
+@require_safe
 def slots(request: HttpRequest) -> HttpResponse:
     """One day's times: the htmx partial behind a click on a day."""
     appointment = None
@@ -234,7 +234,7 @@ def slots(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
-@require_GET
+@require_safe
 def appointment(request: HttpRequest, pk: int) -> HttpResponse:
     appt = _own_appointment(request, pk)
     context = {
@@ -247,7 +247,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_required
-@require_GET
+@require_safe
 def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     appt = _own_appointment(request, pk)
     # A download is published, not sent as an invitation to answer.
@@ -257,7 +257,7 @@ def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_changeable
 def modify(request: HttpRequest, appt: Appointment) -> HttpResponse:
     zone = customer_zone(request)
@@ -289,7 +289,7 @@ def modify(request: HttpRequest, appt: Appointment) -> HttpResponse:
 
 
 @customer_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_changeable
 def cancel(request: HttpRequest, appt: Appointment) -> HttpResponse:
     form = CancelForm(request.POST or None)
