@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from portal import services
+from portal import attempts, services
 from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
 from portal.models import Invitation
 from scheduling import selectors
@@ -39,18 +39,22 @@ def redeem(request: HttpRequest) -> HttpResponse:
         form = RedeemForm(initial={"code": request.GET.get("code", "")})
     else:
         form = RedeemForm(request.POST)
-        if not ratelimit.consume(request, action="redeem") or not ratelimit.consume(
-            request, action="redeem_failed", dry_run=True
-        ):
+        # A failed attempt is used up before the code is looked up and given back when the
+        # code is good, so a burst of wrong codes checks no more of them than the limit.
+        allowed = ratelimit.consume(request, action="redeem")
+        attempt = attempts.take_attempt(request, action="redeem_failed") if allowed else None
+        if attempt is None:
             form.add_error(None, TOO_MANY_ATTEMPTS)
             status = 429
-        elif form.is_valid():
+        elif not form.is_valid():
+            attempt.give_back()  # nothing was looked up
+        else:
             try:
                 invitation = services.find_redeemable(form.cleaned_data["code"])
             except services.InvitationError as exc:
-                ratelimit.consume(request, action="redeem_failed")
                 form.add_error("code", str(exc))
             else:
+                attempt.give_back()
                 request.session[REDEEM_SESSION_KEY] = invitation.pk
                 return _redirect(request, "portal:create_profile")
     template = "portal/_redeem_form.html" if request.htmx else "portal/redeem.html"
