@@ -2,6 +2,7 @@
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -78,3 +79,21 @@ def env_rates(name: str, default: str) -> str:
             f"{name} must be a rate such as 5/15m/ip (several comma-separated), not {value!r}"
         )
     return value
+
+
+def env_url_origin(name: str, default: str) -> tuple[str, str]:
+    """An http(s) URL (a template such as a map tile URL may hold {placeholders}) and the
+    origin a Content-Security-Policy allows it by: scheme, host and port. A "{s}." subdomain
+    placeholder, as tile servers use, becomes a "*." wildcard."""
+    value = env_str(name, default)
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must be an http(s) URL such as {default}, not {value!r}"
+        )
+    host = re.sub(r"^\{\w+\}\.", "*.", parts.hostname)
+    return value, f"{parts.scheme}://{host}" + (f":{port}" if port else "")

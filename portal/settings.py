@@ -6,6 +6,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import (
@@ -16,6 +17,7 @@ from portal.env import (
     env_list,
     env_rates,
     env_str,
+    env_url_origin,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body (the CSRF check does): an unreadable one is a 400.
     "portal.middleware.unreadable_body_is_a_bad_request",
@@ -282,6 +286,23 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
     "DJANGO_TRUSTED_PROXY_COUNT", 1 if _behind_proxy else 0, minimum=0
 )
 SECURE_REFERRER_POLICY = "same-origin"
+# Where the live map's tiles come from ({z}/{x}/{y} filled in by the map); pages may show
+# images from there and nowhere else outside the portal.
+MAP_TILE_URL, _map_tile_origin = env_url_origin(
+    "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+# Scripts and styles only from our own static files: no inline code, no eval (htmx is told
+# so in base.html), no plugins, no framing, no <base> to re-point relative URLs. form-action
+# is left out: signing in through an identity provider posts here, then redirects there.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, _map_tile_origin],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 

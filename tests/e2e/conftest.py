@@ -45,17 +45,49 @@ def viewport() -> dict:
     return DESKTOP
 
 
+# Every document notes what the Content-Security-Policy refused (the init script runs
+# before the page's own, and is not itself subject to the policy).
+NOTE_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations = window.cspViolations || [];
+  window.cspViolations.push(`${event.violatedDirective}: ${event.blockedURI}`);
+});
+"""
+
+
 @pytest.fixture
 def context(browser, viewport):
     context = browser.new_context(viewport=viewport, locale="en-US")
     context.set_default_timeout(10_000)
+    context.add_init_script(NOTE_CSP_VIOLATIONS)
     yield context
     context.close()
 
 
 @pytest.fixture
-def page(context) -> Page:
-    return context.new_page()
+def csp_refusals() -> list[str]:
+    """What Chromium refused under the Content-Security-Policy, as its console says."""
+    return []
+
+
+@pytest.fixture
+def page(context, csp_refusals) -> Page:
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text
+            and csp_refusals.append(f"{page.url}: {message.text}")
+        ),
+    )
+    yield page
+    # No page any browser test opens may break the policy.
+    assert not csp_refusals, "\n".join(csp_refusals)
+
+
+def csp_violations(page: Page) -> list[str]:
+    """The violations reported in the page's current document."""
+    return page.evaluate("window.cspViolations || []")
 
 
 def assert_accessible(page: Page) -> None:
