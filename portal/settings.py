@@ -117,6 +117,8 @@ else:
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
+# The user's link to their site, which scheduling reads without knowing the user model.
+CUSTOMER_ACCOUNT_FIELD = "service_account"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

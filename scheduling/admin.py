@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from scheduling import services
+from scheduling import geocoding, services
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -63,7 +63,7 @@ class ServiceAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: ServiceAccount, form, change):
         if obj.needs_location or not obj.time_zone:
-            services.fill_location(account=obj)
+            geocoding.fill_location(account=obj)
         super().save_model(request, obj, form, change)
         if obj.needs_location:
             self.message_user(
@@ -78,7 +78,7 @@ class ServiceAccountAdmin(admin.ModelAdmin):
         located = 0
         for account in queryset:
             account.latitude = account.longitude = None
-            located += services.fill_location(account=account)
+            located += geocoding.fill_location(account=account)
             account.save()
         missing = queryset.count() - located
         self.message_user(request, f"Located {located}; {missing} still need a location.")

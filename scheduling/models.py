@@ -14,9 +14,16 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/Oslo.")
 
 
+def customer_account(user) -> "ServiceAccount | None":
+    """The site whose appointments a signed-in user sees. The user model is the project's;
+    CUSTOMER_ACCOUNT_FIELD names its link to ServiceAccount."""
+    return getattr(user, settings.CUSTOMER_ACCOUNT_FIELD, None)
+
+
 def zone_for(*, customer=None, account: "ServiceAccount | None" = None) -> zoneinfo.ZoneInfo:
     """The time zone a customer sees times in: their own, else their site's, else the
-    portal's default."""
+    portal's default. The one place that decides it."""
+    account = account or (customer_account(customer) if customer is not None else None)
     name = getattr(customer, "time_zone", "") or (account.time_zone if account else "")
     return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_TIME_ZONE)
 

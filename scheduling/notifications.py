@@ -3,7 +3,6 @@ UID stays the same and whose SEQUENCE rises, so calendars update the one event."
 
 from datetime import date, datetime
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,12 +14,8 @@ from icalendar import Calendar, Event, vCalAddress
 from scheduling.models import Appointment, zone_for
 
 
-def customer_zone(appointment: Appointment) -> ZoneInfo:
-    return zone_for(customer=appointment.customer, account=appointment.service_account)
-
-
 def ics(appointment: Appointment, *, method: str) -> bytes:
-    zone = customer_zone(appointment)
+    zone = zone_for(customer=appointment.customer, account=appointment.service_account)
     cal = Calendar()
     cal.add("prodid", f"-//{settings.PORTAL_NAME}//Appointments//EN")
     cal.add("version", "2.0")
@@ -68,7 +63,7 @@ def _send(appointment: Appointment, *, template: str, subject: str, method: str,
     context = {
         "appointment": appointment,
         "customer": customer,
-        "zone": customer_zone(appointment).key,
+        "zone": zone_for(customer=appointment.customer, account=appointment.service_account).key,
         "link": settings.PORTAL_BASE_URL + reverse("scheduling:appointment", args=[appointment.pk]),
         "book_link": settings.PORTAL_BASE_URL + reverse("scheduling:book"),
         "portal_name": settings.PORTAL_NAME,

@@ -180,7 +180,7 @@ def test_the_maximum_travel_radius_keeps_far_technicians_out(site, customer, rep
     settings.max_travel_km = 20
     settings.save()
     tech(site, TACOMA)
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(services.TimeNotAvailable):
         book(site, customer, repair, next_weekday_at("10:00"))
 
 
