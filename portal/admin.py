@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from portal import outbox, services
+from portal import outbox, services, tasks
 from portal.models import Invitation, OutboxMessage, User
 
 admin.site.site_header = "Dispatch"
@@ -202,7 +203,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
     def deliver_again(self, request, queryset):
         selected = queryset.count()
-        queued = outbox.deliver_again(queryset)
+        with transaction.atomic():
+            queued = tasks.enqueue_on_commit(outbox.start_over(queryset))
         self.message_user(request, f"Queued {queued} message(s) for delivery again.")
         if queued < selected:
             self.message_user(

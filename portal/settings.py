@@ -189,7 +189,7 @@ if env_str("MICROSOFT_CLIENT_ID"):
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14, minimum=1)
 
 # --- Mail: every message goes through the outbox, a worker delivers it -------------------
-EMAIL_BACKEND = "portal.outbox.OutboxBackend"
+EMAIL_BACKEND = "portal.mail.OutboxBackend"
 _DELIVERY_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

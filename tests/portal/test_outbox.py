@@ -1,11 +1,12 @@
 """Every mail goes through the outbox: a row in the caller's transaction, delivery after."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage, send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal import outbox
@@ -115,21 +116,18 @@ def test_the_last_failed_attempt_marks_the_message_failed(settings):
     assert "Connection refused" in row.last_error
 
 
-def test_messages_whose_enqueue_failed_are_enqueued_again(monkeypatch):
+def test_messages_whose_enqueue_failed_are_enqueued_again():
     send_mail("Hello", "Body", None, ["pat@example.com"])
     row = OutboxMessage.objects.get()
     OutboxMessage.objects.update(created_at=row.created_at - outbox.timezone.timedelta(hours=1))
-    enqueued = []
-    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
 
-    assert outbox.requeue_stale() == 1
-    assert enqueued == [row.pk]
+    assert outbox.stale() == [row.pk]
 
 
 def _queued(**fields) -> OutboxMessage:
-    return OutboxMessage.objects.create(
-        subject="Hello", to="pat@example.com", from_email="portal@localhost", payload={}, **fields
-    )
+    fields = {"subject": "Hello", "to": "pat@example.com", "from_email": "portal@localhost",
+              "payload": {}} | fields  # fmt: skip
+    return OutboxMessage.objects.create(**fields)
 
 
 def test_the_retry_window_is_every_backoff_delay_added_up(settings):
@@ -137,7 +135,7 @@ def test_the_retry_window_is_every_backoff_delay_added_up(settings):
     assert outbox.retry_window() == timedelta(seconds=30 + 60 + 120)
 
 
-def test_messages_whose_retry_was_lost_are_enqueued_again(monkeypatch, settings):
+def test_messages_whose_retry_or_claim_was_lost_are_enqueued_again(settings):
     settings.MAIL_MAX_RETRIES, settings.MAIL_RETRY_DELAY = 3, 30.0  # retries over in 210 s
     now = timezone.now()
     ago = lambda seconds: now - timedelta(seconds=seconds)  # noqa: E731
@@ -146,10 +144,61 @@ def test_messages_whose_retry_was_lost_are_enqueued_again(monkeypatch, settings)
     tried_before_the_field = _queued(attempts=1, created_at=ago(7200))
     _queued(attempts=3, created_at=ago(7200), status=OutboxMessage.Status.FAILED)
     _queued(attempts=1, created_at=ago(7200), status=OutboxMessage.Status.SENT)
-    enqueued = []
-    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
+    claim_lost = _queued(attempts=1, last_attempt_at=ago(11 * 60), status="sending")
+    _queued(attempts=1, last_attempt_at=ago(60), status="sending")  # being sent right now
 
-    assert outbox.requeue_stale(now=now) == 2
+    stale = outbox.stale(now=now)
 
-    assert sorted(enqueued) == sorted([lost.pk, tried_before_the_field.pk])
-    assert in_schedule.pk not in enqueued
+    assert sorted(stale) == sorted([lost.pk, tried_before_the_field.pk, claim_lost.pk])
+    assert in_schedule.pk not in stale
+
+
+class HeldBackend:
+    """A mail provider that takes its time: each send waits until the test releases it."""
+
+    started = threading.Event()
+    release = threading.Event()
+
+    def __init__(self, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_messages(self, messages):
+        HeldBackend.started.set()
+        assert HeldBackend.release.wait(timeout=10)
+        return len(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_row_lock_is_held_while_the_mail_server_takes_its_time(settings):
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.HeldBackend"
+    message = EmailMessage("Hello", "Body", "desk@example.com", ["pat@example.com"])
+    row = _queued(payload=outbox.serialize(message))
+    HeldBackend.started.clear()
+    HeldBackend.release.clear()
+
+    def deliver():
+        try:
+            outbox.deliver(row.pk, last_try=False)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=deliver)
+    worker.start()
+    try:
+        assert HeldBackend.started.wait(timeout=10)
+        # Another transaction (admin, the sweep) can lock the row meanwhile: nothing waits
+        # on the mail server, and the claim is already committed for all to see.
+        with transaction.atomic():
+            claimed = OutboxMessage.objects.select_for_update(nowait=True).get(pk=row.pk)
+        assert (claimed.status, claimed.attempts) == ("sending", 1)
+    finally:
+        HeldBackend.release.set()
+        worker.join(timeout=10)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 1)
