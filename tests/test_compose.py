@@ -26,7 +26,7 @@ from django.core.management import get_commands, load_command_class
 from gunicorn.config import Config as GunicornConfig
 
 from portal.logs import HEALTH_PATH
-from tests.support.ports import closed_port
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -350,7 +350,7 @@ def test_the_web_server_leaves_health_probes_out_of_its_access_log(tmp_path):
     argv = service_argv("web")
     assert argv[0] == "gunicorn"
     argv = [sys.executable, "-m", "gunicorn", *argv[1:]]
-    port = closed_port()
+    port = free_port()
     argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
     argv[argv.index("--workers") + 1] = "1"
     embedded = {"DATABASE_URL": "sqlite:///:memory:", "REDIS_URL": "", "CELERY_BROKER_URL": ""}

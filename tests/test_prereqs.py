@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ports import closed_port
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "bin" / "prereqs.py"
@@ -89,7 +89,7 @@ def test_without_a_system_chromium_it_takes_playwrights_newest_download(tmp_path
 
 
 def test_a_server_elsewhere_that_does_not_answer_is_named_not_started(tmp_path):
-    port = closed_port()
+    port = free_port()
     result = run(
         PATH=os.environ["PATH"],
         E2E_CHROMIUM=str(executable(tmp_path / "chrome")),
@@ -108,7 +108,7 @@ def local_service(port: int, start: list[str] | None) -> "prereqs.Service":
 
 
 def test_a_local_server_that_is_down_and_not_installed_says_how_to_install_it():
-    port = closed_port()
+    port = free_port()
     with pytest.raises(prereqs.Missing) as missing:
         prereqs.ensure_running(local_service(port, None), f"postgres://127.0.0.1:{port}/portal")
     assert str(missing.value) == (
@@ -135,14 +135,14 @@ time.sleep(10)
 
 
 def test_a_local_server_that_is_down_and_installed_is_started():
-    port = closed_port()
+    port = free_port()
     start = [sys.executable, "-c", DAEMON, str(port)]
     prereqs.ensure_running(local_service(port, start), f"postgres://127.0.0.1:{port}/portal")
     assert prereqs.answers("127.0.0.1", port)
 
 
 def test_a_local_server_that_does_not_come_up_is_named_with_what_its_start_said():
-    port = closed_port()
+    port = free_port()
     start = [sys.executable, "-c", "print('no cluster here')"]
     with pytest.raises(prereqs.Missing) as missing:
         prereqs.ensure_running(

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from portal.logs import HEALTH_PATH, SkipHealthChecks
-from tests.support.ports import closed_port
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_it_answers_200_when_the_database_cache_broker_and_a_worker_answer(clien
 
 
 def test_a_broker_nobody_listens_on_is_a_503_that_names_it_and_nothing_else(client, settings):
-    port = closed_port()
+    port = free_port()
     settings.CELERY_BROKER_URL = f"redis://:s3cret@127.0.0.1:{port}/0"
     response = client.get("/health/")
     assert response.status_code == 503
@@ -71,7 +71,7 @@ def test_a_probe_over_plain_http_is_answered_not_redirected(client, settings):
 def test_a_failing_probe_is_not_logged_as_a_request_but_other_requests_are(
     client, settings, caplog
 ):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     with caplog.at_level(logging.INFO, logger="django.request"):
         assert client.get("/health/").status_code == 503
         assert client.get("/no-such-page/").status_code == 404
