@@ -11,7 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from geopy.exc import GeopyError
+from geopy.exc import GeocoderNotFound, GeopyError
 from geopy.geocoders import get_geocoder_for_service
 from geopy.location import Location
 from geopy.point import Point
@@ -65,6 +65,17 @@ class OfflineGeocoder:
                 location = Location(name, Point(lat, lon), {"name": name})
                 return location if exactly_one else [location]
         return None
+
+
+def is_known_geocoder(name: str) -> bool:
+    """Whether `geocoder()` can make a geocoder for this `GEOCODER` value."""
+    if name == "offline":
+        return True
+    try:
+        get_geocoder_for_service(name)
+    except GeocoderNotFound:
+        return False
+    return True
 
 
 def geocoder():
