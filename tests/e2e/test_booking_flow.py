@@ -11,17 +11,16 @@ from playwright.sync_api import expect
 from portal.models import OutboxMessage
 from scheduling.models import Appointment
 from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD, CustomerFactory, ResourceFactory, ServiceAccountFactory
+from tests.factories import PASSWORD
 from tests.support.clock import LA, next_weekday_at
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def customer(repair):
-    site = ServiceAccountFactory(name="Alice Anderson residence")
-    ResourceFactory(territories=[site.territory])
-    return CustomerFactory(service_account=site, email="alice@example.com", first_name="Alice")
+def customer(alice, technician, repair):
+    """Alice, whose site one technician serves."""
+    return alice
 
 
 def sign_in(page, live_server):
@@ -126,7 +125,9 @@ def test_booking_works_without_javascript_on_a_phone(browser, viewport, live_ser
         context.close()
 
 
-def test_a_slot_taken_meanwhile_is_a_friendly_message(page, live_server, customer, repair):
+def test_a_slot_taken_meanwhile_is_a_friendly_message(
+    page, live_server, customer, technician, repair
+):
     monday = next_weekday_at("11:00")
     sign_in(page, live_server)
     page.goto(live_server.url + reverse("scheduling:book"))
@@ -137,7 +138,7 @@ def test_a_slot_taken_meanwhile_is_a_friendly_message(page, live_server, custome
     # Someone else takes the only technician's 11:00 while the customer hesitates.
     Appointment.objects.create(
         service_account=customer.service_account, product=repair.products.first(),
-        service_type=repair, resource=customer.service_account.territory.resources.get(),
+        service_type=repair, resource=technician,
         start=monday, end=monday + timedelta(hours=1),
     )  # fmt: skip
     page.get_by_role("button", name="Book the visit").click()
