@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:portal_invitation_changelist")
 
 
-@pytest.fixture
-def admin_client(client, dispatcher):
-    client.force_login(dispatcher)
-    return client
-
-
 def test_adding_an_invitation_mails_it(admin_client, account, dispatcher):
     response = admin_client.post(
         reverse("admin:portal_invitation_add"),

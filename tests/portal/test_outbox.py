@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery.signals import after_task_publish
 from django.core import mail
 from django.core.mail import EmailMessage, send_mail
 from django.db import connection, transaction
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from portal import outbox
 from portal.models import OutboxMessage
+from portal.tasks import deliver
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +34,38 @@ class RefusingBackend:
         raise ConnectionRefusedError(111, "Connection refused")
 
 
-def test_sending_writes_a_queued_row_and_delivers_only_after_commit(
-    django_capture_on_commit_callbacks,
-):
-    with django_capture_on_commit_callbacks() as callbacks:
-        send_mail("Hello", "Body text", None, ["pat@example.com"])
+@pytest.fixture
+def published():
+    """The tasks this process sends to the broker: (task name, arguments)."""
+    sent = []
 
-    row = OutboxMessage.objects.get()
-    assert (row.subject, row.to, row.status) == ("Hello", "pat@example.com", "queued")
-    assert len(callbacks) == 1
-    assert mail.outbox == []
+    def record(sender, body, **kwargs):
+        args, _kwargs, _embed = body
+        sent.append((sender, list(args)))
+
+    after_task_publish.connect(record)
+    yield sent
+    after_task_publish.disconnect(record)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_is_enqueued_when_its_transaction_commits_and_the_worker_delivers_it(
+    celery_worker, smtp_server, published
+):
+    with transaction.atomic():
+        send_mail("Hello", "Body text", None, ["pat@example.com"])
+        row = OutboxMessage.objects.get()
+        assert (row.subject, row.to, row.status) == ("Hello", "pat@example.com", "queued")
+        # Enqueued now, the worker could look for a row it cannot see yet.
+        assert published == []
+
+    assert published == [(deliver.name, [row.pk])]
+    assert wait_for(lambda: smtp_server.messages_to("pat@example.com"))
+    [message] = smtp_server.messages_to("pat@example.com")
+    assert (message["Subject"], message.get_content().strip()) == ("Hello", "Body text")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 1)
 
 
 def test_a_rolled_back_transaction_leaves_no_mail():
