@@ -85,8 +85,25 @@ class ResourcePlan:
 
 
 @dataclass(frozen=True)
-class Rules:
+class Grid:
+    """Where offered starts fall: every `step` from local midnight in `zone`."""
+
     step: timedelta
+    zone: ZoneInfo
+
+    def starts(self, span: Interval) -> list[datetime]:
+        """The grid's starts in [span.start, span.end), in order."""
+        day = local_day(span.start.astimezone(self.zone).date(), self.zone)
+        return [t for t in candidate_starts(day, self.step) if span.start <= t < span.end]
+
+    def has(self, start: datetime) -> bool:
+        day = local_day(start.astimezone(self.zone).date(), self.zone)
+        return not (start - day.start) % self.step
+
+
+@dataclass(frozen=True)
+class Rules:
+    grid: Grid
     travel_speed_kmh: float
     earliest: datetime  # now + minimum notice
     latest: datetime  # now + booking horizon
@@ -283,7 +300,7 @@ def day_slots(
     opens = min(w.start for w in todays)
     closes = max(w.end for w in todays)
     starts, too_soon, cut_off = [], False, False
-    for t in candidate_starts(day, rules.step):
+    for t in rules.grid.starts(day):
         if t >= rules.latest:
             cut_off = True
             break

@@ -61,7 +61,7 @@ def availability(
         no_location = DaySlots([], NoSlots.NO_LOCATION)
         return Calendar({d: no_location for d in days})
     settings = SchedulingSettings.current()
-    rules = rules_for(settings, now)
+    rules = rules_for(settings, now, zone)
     resources = planning.eligible_resources(account, service_type, settings)
     spans = {d: local_day(d, zone) for d in days}
     plans = []

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduling.availability import (
+    Grid,
     Interval,
     NoSlots,
     ResourcePlan,
@@ -39,7 +40,7 @@ def plan(hours=MON_TO_FRI_8_TO_16, span_day=date(2030, 3, 4), home=NEAR, stops=(
 
 
 def rules(now, step=30, speed=40.0, notice=timedelta(hours=2), horizon=timedelta(days=30)):
-    return Rules(timedelta(minutes=step), speed, now + notice, now + horizon)
+    return Rules(Grid(timedelta(minutes=step), LA), speed, now + notice, now + horizon)
 
 
 def local_times(starts):
