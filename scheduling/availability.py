@@ -2,7 +2,8 @@
 
 Times are aware datetimes; intervals are half-open [start, end). Working hours are wall-clock
 times in the resource's time zone and become UTC instants per date, so a DST change moves
-them correctly. Candidate starts step through the customer's day from its local midnight.
+them correctly. Offered starts lie on the site's grid (see Grid) and are listed under the
+customer's calendar day.
 """
 
 import bisect
@@ -86,19 +87,45 @@ class ResourcePlan:
 
 @dataclass(frozen=True)
 class Grid:
-    """Where offered starts fall: every `step` from local midnight in `zone`."""
+    """Where offered starts fall: every `step` of wall-clock time from midnight in the
+    site's zone, each site day starting afresh. A customer in another zone sees the same
+    starts in their own time. A wall-clock time that does not exist (inside a
+    spring-forward gap) is not offered; one that happens twice (when clocks fall back) is
+    offered once, at its first occurrence."""
 
     step: timedelta
     zone: ZoneInfo
 
     def starts(self, span: Interval) -> list[datetime]:
-        """The grid's starts in [span.start, span.end), in order."""
-        day = local_day(span.start.astimezone(self.zone).date(), self.zone)
-        return [t for t in candidate_starts(day, self.step) if span.start <= t < span.end]
+        """The grid's starts in [span.start, span.end), in order, as UTC instants."""
+        found = []
+        day = span.start.astimezone(self.zone).date()
+        last = span.end.astimezone(self.zone).date()
+        while day <= last:
+            starts = _site_day_starts(day, self.step, self.zone)
+            lo, hi = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end)
+            found.extend(starts[lo:hi])
+            day += timedelta(days=1)
+        return found
 
     def has(self, start: datetime) -> bool:
-        day = local_day(start.astimezone(self.zone).date(), self.zone)
-        return not (start - day.start) % self.step
+        """Whether `start` is one of the starts: check_start accepts exactly these."""
+        utc = start.astimezone(UTC)  # a zone-aware time in a fold compares unequal to UTC
+        return utc in _site_day_starts(utc.astimezone(self.zone).date(), self.step, self.zone)
+
+
+@lru_cache(maxsize=4096)
+def _site_day_starts(day: date, step: timedelta, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """One site day's grid as UTC instants. Stepping the naive wall clock keeps the grid
+    on the site's clock across a DST change; fold=0 is the first of two occurrences."""
+    starts = []
+    wall = datetime.combine(day, time(0))
+    while wall.date() == day:
+        instant = wall.replace(tzinfo=zone).astimezone(UTC)
+        if instant.astimezone(zone).replace(tzinfo=None) == wall:  # else it does not exist
+            starts.append(instant)
+        wall += step
+    return tuple(starts)
 
 
 @dataclass(frozen=True)
@@ -260,16 +287,6 @@ def place(
     hi = bisect.bisect_left(plan._stop_starts, shift_end)
     stops_that_day = sum(1 for s in plan.stops[lo:hi] if s.end > shift_start)
     return Placement(plan.resource_id, km, stops_that_day)
-
-
-def candidate_starts(day: Interval, step: timedelta) -> list[datetime]:
-    """Every `step` from the customer's local midnight. Stepping in UTC keeps them on the
-    local grid across a whole-hour DST change and never produces a time twice."""
-    starts, t = [], day.start
-    while t < day.end:
-        starts.append(t)
-        t += step
-    return starts
 
 
 def day_slots(

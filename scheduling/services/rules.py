@@ -13,9 +13,9 @@ from scheduling.services.errors import NotChangeable, SchedulingError
 Status = Appointment.Status
 
 
-def rules_for(settings: SchedulingSettings, now: datetime, zone: ZoneInfo) -> Rules:
+def rules_for(settings: SchedulingSettings, now: datetime, site_zone: ZoneInfo) -> Rules:
     return Rules(
-        grid=Grid(timedelta(minutes=settings.slot_step_minutes), zone),
+        grid=Grid(timedelta(minutes=settings.slot_step_minutes), site_zone),
         travel_speed_kmh=settings.travel_speed_kmh,
         earliest=now + timedelta(minutes=settings.min_notice_minutes),
         latest=now + timedelta(days=settings.horizon_days),
@@ -30,18 +30,14 @@ def bookable_days(*, now: datetime, zone: ZoneInfo, settings: SchedulingSettings
 
 
 def check_start(
-    account: ServiceAccount,
-    start: datetime,
-    settings: SchedulingSettings,
-    now: datetime,
-    zone: ZoneInfo | None = None,
+    account: ServiceAccount, start: datetime, settings: SchedulingSettings, now: datetime
 ) -> None:
-    """The start must be one the customer could have been offered: on the day's grid of
-    starts, with enough notice, within the horizon. Whether a resource is free is the
-    assignment's question."""
+    """The start must be one the customer could have been offered: on the site's grid of
+    starts (the one the slots come from), with enough notice, within the horizon. Whether
+    a resource is free is the assignment's question."""
     if account.needs_location:
         raise SchedulingError(NoSlots.NO_LOCATION.value)
-    rules = rules_for(settings, now, zone or zone_for(account=account))
+    rules = rules_for(settings, now, zone_for(account=account))
     if not rules.grid.has(start):
         raise SchedulingError("Please pick one of the offered times.")
     if start < now:
