@@ -166,7 +166,6 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
                 start=booking["start"],
                 comments=booking["comments"],
                 token=booking["token"],
-                zone=customer.zone,
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
@@ -260,7 +259,6 @@ def modify(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpR
                 appointment=appt,
                 start=form.cleaned_data["start"],
                 by=customer.user,
-                zone=customer.zone,
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))

@@ -3,7 +3,6 @@ first history event and the confirmation mail, in one transaction."""
 
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -35,12 +34,10 @@ def book(
     start: datetime,
     comments: str = "",
     token: uuid.UUID | None = None,
-    zone: ZoneInfo | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book the visit with the best free resource. With a token, submitting the same form
-    again returns the appointment it already made. `zone` is the one the customer picked
-    the start in (its grid of starts begins at local midnight)."""
+    again returns the appointment it already made."""
     try:
         return _book(
             account=account,
@@ -50,7 +47,6 @@ def book(
             start=start,
             comments=comments,
             token=token,
-            zone=zone,
             now=now or timezone.now(),
         )
     except SchedulingError:
@@ -93,7 +89,7 @@ def _booked_with(token, customer, product, service_type, start) -> Appointment |
 
 
 @transaction.atomic
-def _book(*, account, customer, product, service_type, start, comments, token, zone, now):
+def _book(*, account, customer, product, service_type, start, comments, token, now):
     if not product.active:
         raise SchedulingError(f"{product.name} is no longer serviced. Please contact us.")
     if not service_type.bookable_on_portal:
@@ -101,7 +97,7 @@ def _book(*, account, customer, product, service_type, start, comments, token, z
     if not service_type.products.filter(pk=product.pk).exists():
         raise SchedulingError(f"{service_type.name} is not offered for {product.name}.")
     settings = SchedulingSettings.current()
-    check_start(account, start, settings, now, zone)
+    check_start(account, start, settings, now)
     choice = lock_best_resource(account, service_type, start, settings)
     appointment = Appointment.objects.create(
         service_account=account,

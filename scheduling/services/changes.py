@@ -1,7 +1,6 @@
 """The customer's changes to a Scheduled appointment: a new time, or canceling it."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -20,15 +19,12 @@ def reschedule(
     appointment: Appointment,
     start: datetime,
     by,
-    zone: ZoneInfo | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Move a Scheduled appointment to a new start; the assignment runs again, so the
     resource may change."""
     try:
-        return _reschedule(
-            appointment=appointment, start=start, by=by, zone=zone, now=now or timezone.now()
-        )
+        return _reschedule(appointment=appointment, start=start, by=by, now=now or timezone.now())
     except DatabaseError as exc:
         if lost_race(exc):
             raise SlotTaken() from exc
@@ -36,7 +32,7 @@ def reschedule(
 
 
 @transaction.atomic
-def _reschedule(*, appointment, start, by, zone, now):
+def _reschedule(*, appointment, start, by, now):
     appointment = locked(appointment)
     check_changeable(appointment, now=now)
     if start == appointment.start:
@@ -46,7 +42,7 @@ def _reschedule(*, appointment, start, by, zone, now):
         raise SchedulingError("That is the time the appointment already has.")
     account, service_type = appointment.service_account, appointment.service_type
     settings = SchedulingSettings.current()
-    check_start(account, start, settings, now, zone)
+    check_start(account, start, settings, now)
     choice = lock_best_resource(
         account, service_type, start, settings, exclude_appointment=appointment.pk
     )

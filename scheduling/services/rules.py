@@ -6,16 +6,16 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from scheduling.availability import NoSlots, Rules, local_day
+from scheduling.availability import Grid, NoSlots, Rules
 from scheduling.models import Appointment, SchedulingSettings, ServiceAccount, zone_for
 from scheduling.services.errors import NotChangeable, SchedulingError
 
 Status = Appointment.Status
 
 
-def rules_for(settings: SchedulingSettings, now: datetime) -> Rules:
+def rules_for(settings: SchedulingSettings, now: datetime, site_zone: ZoneInfo) -> Rules:
     return Rules(
-        step=timedelta(minutes=settings.slot_step_minutes),
+        grid=Grid(timedelta(minutes=settings.slot_step_minutes), site_zone),
         travel_speed_kmh=settings.travel_speed_kmh,
         earliest=now + timedelta(minutes=settings.min_notice_minutes),
         latest=now + timedelta(days=settings.horizon_days),
@@ -30,21 +30,15 @@ def bookable_days(*, now: datetime, zone: ZoneInfo, settings: SchedulingSettings
 
 
 def check_start(
-    account: ServiceAccount,
-    start: datetime,
-    settings: SchedulingSettings,
-    now: datetime,
-    zone: ZoneInfo | None = None,
+    account: ServiceAccount, start: datetime, settings: SchedulingSettings, now: datetime
 ) -> None:
-    """The start must be one the customer could have been offered: on the day's grid of
-    starts, with enough notice, within the horizon. Whether a resource is free is the
-    assignment's question."""
+    """The start must be one the customer could have been offered: on the site's grid of
+    starts (the one the slots come from), with enough notice, within the horizon. Whether
+    a resource is free is the assignment's question."""
     if account.needs_location:
         raise SchedulingError(NoSlots.NO_LOCATION.value)
-    rules = rules_for(settings, now)
-    zone = zone or zone_for(account=account)
-    day = local_day(start.astimezone(zone).date(), zone)
-    if (start - day.start) % rules.step:
+    rules = rules_for(settings, now, zone_for(account=account))
+    if not rules.grid.has(start):
         raise SchedulingError("Please pick one of the offered times.")
     if start < now:
         raise SchedulingError("That time has passed. Please pick another time.")

@@ -52,16 +52,16 @@ def availability(
     full_days: Collection[date] | None = None,
 ) -> Calendar:
     """Free starts for each of `days`, calendar days in `zone` (the customer's; the site's
-    by default). With `full_days`, the other days get only their first free start, enough
-    for a day picker. A fixed number of queries, whatever the number of days, resources
-    and appointments."""
+    by default); the starts lie on the site's grid whatever `zone` is. With `full_days`,
+    the other days get only their first free start, enough for a day picker. A fixed
+    number of queries, whatever the number of days, resources and appointments."""
     now = now or timezone.now()
     zone = zone or zone_for(account=account)
     if account.needs_location:
         no_location = DaySlots([], NoSlots.NO_LOCATION)
         return Calendar({d: no_location for d in days})
     settings = SchedulingSettings.current()
-    rules = rules_for(settings, now)
+    rules = rules_for(settings, now, zone_for(account=account))
     resources = planning.eligible_resources(account, service_type, settings)
     spans = {d: local_day(d, zone) for d in days}
     plans = []

@@ -1,13 +1,14 @@
 """Book, see, modify and cancel a visit in headless Chromium, with and without scripts."""
 
 import base64
+import contextlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from icalendar import Calendar
-from playwright.sync_api import expect
+from playwright.sync_api import Error, Route, expect
 
 from portal.models import OutboxMessage
 from scheduling.models import Appointment
@@ -155,3 +156,48 @@ def test_a_slot_taken_meanwhile_is_a_friendly_message(
     expect(page.get_by_text("That time was just taken. Please pick another time.")).to_be_visible()
     expect(slot_chip(page, "11:00 AM")).to_have_count(0)
     expect(slot_chip(page, "1:00 PM")).to_be_visible()
+
+
+def test_quick_day_changes_leave_the_last_day_times_under_it(page, live_server, customer, repair):
+    """Five days picked in a row, the answers for the first four held back until the last
+    one has arrived: the times shown are the last day's, whatever comes in after."""
+    week = [next_weekday_at("00:00") + timedelta(days=i) for i in range(5)]  # Monday to Friday
+    sign_in(page, live_server)
+    page.goto(live_server.url + reverse("scheduling:book"))
+    page.get_by_label("What needs service?").select_option(label="Heat pump")
+    page.get_by_label("Repair visit").check()
+    expect(day_chip(page, week[0])).to_be_visible()
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterRequest", () => {
+            const data = document.body.dataset;
+            data.requestsDone = Number(data.requestsDone || 0) + 1;
+        })"""
+    )
+    held: list[Route] = []
+    last_day = f"day={week[-1].date().isoformat()}"
+
+    def hold_all_but_the_last_day(route: Route) -> None:
+        if last_day in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    slots_url = live_server.url + reverse("scheduling:slots")
+    page.route(lambda url: url.startswith(slots_url), hold_all_but_the_last_day)
+    day_chip(page, week[0]).click()
+    for _ in week[1:]:
+        page.keyboard.press("ArrowRight")
+    legend = page.locator("#slots legend")
+    expect(legend).to_contain_text(f"Time on {week[-1].astimezone(LA):%A}")
+    assert len(held) == 4
+
+    for route in held:  # the earlier days' answers now arrive, after the last day's
+        with contextlib.suppress(Error):  # the page gave up on that request: nothing arrives
+            route.continue_()
+    expect(page.locator("body")).to_have_attribute("data-requests-done", "5")
+
+    expect(legend).to_contain_text(f"Time on {week[-1].astimezone(LA):%A}")
+    expect(page.locator("input[name=day]:checked")).to_have_value(week[-1].date().isoformat())
+    offered = page.locator("#slots input[name=start]").evaluate_all("els => els.map(e => e.value)")
+    assert offered
+    assert {datetime.fromisoformat(v).astimezone(LA).date() for v in offered} == {week[-1].date()}
