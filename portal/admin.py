@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
@@ -8,6 +10,8 @@ from django.utils.html import format_html
 
 from portal import outbox, services, tasks
 from portal.models import Invitation, OutboxMessage, User
+from scheduling.admin import ZonedAdmin, local_column, site_zone
+from scheduling.models import zone_for
 
 admin.site.site_header = "Dispatch"
 admin.site.site_title = "Dispatch"
@@ -21,7 +25,7 @@ class UserCreationForm(BaseUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ZonedAdmin, BaseUserAdmin):
     add_form = UserCreationForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "service_account", "is_staff", "is_active"]
@@ -42,6 +46,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     autocomplete_fields = ["service_account"]
+
+    def zone_of(self, obj: User | None) -> tuple[ZoneInfo, str]:
+        if obj is None or not (obj.time_zone or obj.service_account_id):
+            return super().zone_of(obj)
+        return zone_for(customer=obj), "the user's zone"
 
 
 class CurrentStatusFilter(admin.SimpleListFilter):
@@ -70,15 +79,15 @@ class CurrentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ZonedAdmin):
     list_display = [
         "email",
         "contact_name",
         "service_account",
         "status_now",
-        "expires_at",
-        "sent_at",
-        "redeemed_at",
+        "expires",
+        "sent",
+        "redeemed",
         "created_by",
     ]
     # Only the accounts that have invitations: there may be thousands without.
@@ -98,6 +107,13 @@ class InvitationAdmin(admin.ModelAdmin):
         "created_by",
         "replaced_by",
     ]
+
+    def zone_of(self, obj: Invitation | None) -> tuple[ZoneInfo, str]:
+        return site_zone(obj.service_account if obj else None)
+
+    expires = local_column("expires_at", "Expires")
+    sent = local_column("sent_at", "Sent")
+    redeemed = local_column("redeemed_at", "Redeemed")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -158,15 +174,17 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ZonedAdmin):
+    """Mail belongs to no one site: its times are in the portal's default zone."""
+
     list_display = [
-        "created_at",
+        "created",
         "subject",
         "to",
         "status",
         "attempts",
-        "last_attempt_at",
-        "sent_at",
+        "last_attempt",
+        "sent",
         "last_error",
     ]
     list_filter = ["status"]
@@ -186,6 +204,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "body",
     ]
     readonly_fields = fields
+
+    created = local_column("created_at", "Created")
+    last_attempt = local_column("last_attempt_at", "Last attempt")
+    sent = local_column("sent_at", "Sent")
 
     def has_add_permission(self, request) -> bool:
         return False
