@@ -12,6 +12,7 @@ from portal import outbox, services, tasks
 from portal.models import Invitation, OutboxMessage, User
 from scheduling.admin import ZonedAdmin, local_column, site_zone
 from scheduling.models import zone_for
+from scheduling.notifications import base_url_of
 
 admin.site.site_header = "Dispatch"
 admin.site.site_title = "Dispatch"
@@ -111,6 +112,12 @@ class InvitationAdmin(ZonedAdmin):
     def zone_of(self, obj: Invitation | None) -> tuple[ZoneInfo, str]:
         return site_zone(obj.service_account if obj else None)
 
+    def get_object(self, request, object_id, from_field=None):
+        invitation = super().get_object(request, object_id, from_field)
+        if invitation is not None:
+            invitation.link_base = base_url_of(request)
+        return invitation
+
     expires = local_column("expires_at", "Expires")
     sent = local_column("sent_at", "Sent")
     redeemed = local_column("redeemed_at", "Redeemed")
@@ -129,7 +136,8 @@ class InvitationAdmin(ZonedAdmin):
     def code_and_link(self, obj: Invitation) -> str:
         if obj.current_status != Invitation.Status.PENDING:
             return "—"
-        link = services.invitation_link(obj)
+        # Where this dispatcher reached the portal (get_object), like the mail's link.
+        link = services.invitation_link(obj, base_url=getattr(obj, "link_base", None))
         return format_html('{}<br><a href="{}">{}</a>', obj.display_code, link, link)
 
     def save_model(self, request, obj: Invitation, form, change):
@@ -141,6 +149,7 @@ class InvitationAdmin(ZonedAdmin):
             email=obj.email,
             service_account=obj.service_account,
             created_by=request.user,
+            base_url=base_url_of(request),
         )
         obj.pk = created.pk
 
@@ -149,7 +158,9 @@ class InvitationAdmin(ZonedAdmin):
         sent = 0
         for invitation in queryset:
             try:
-                services.resend(invitation=invitation, by=request.user)
+                services.resend(
+                    invitation=invitation, by=request.user, base_url=base_url_of(request)
+                )
             except services.InvitationError as exc:
                 self.message_user(request, f"Not sent: {invitation.email}. {exc}", messages.WARNING)
             else:

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling import geocoding, services, timelabels
+from scheduling import geocoding, notifications, services, timelabels
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -368,7 +368,13 @@ class AppointmentAdmin(ZonedAdmin):
         changed = 0
         for appointment in queryset.select_related("service_account", "service_type"):
             try:
-                services.transition(appointment=appointment, to=to, by=request.user, note=note)
+                services.transition(
+                    appointment=appointment,
+                    to=to,
+                    by=request.user,
+                    note=note,
+                    base_url=notifications.base_url_of(request),
+                )
             except services.SchedulingError as exc:
                 self.message_user(
                     request,

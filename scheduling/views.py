@@ -167,6 +167,7 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
                 comments=booking["comments"],
                 token=booking["token"],
                 zone=customer.zone,
+                base_url=notifications.base_url_of(request),
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
@@ -261,6 +262,7 @@ def modify(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpR
                 start=form.cleaned_data["start"],
                 by=customer.user,
                 zone=customer.zone,
+                base_url=notifications.base_url_of(request),
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
@@ -284,7 +286,12 @@ def cancel(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpR
     form = CancelForm(request.POST or None)
     if form.is_valid():
         try:
-            services.cancel(appointment=appt, reason=form.cleaned_data["reason"], by=customer.user)
+            services.cancel(
+                appointment=appt,
+                reason=form.cleaned_data["reason"],
+                by=customer.user,
+                base_url=notifications.base_url_of(request),
+            )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
         else:

@@ -37,10 +37,12 @@ def book(
     token: uuid.UUID | None = None,
     zone: ZoneInfo | None = None,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Appointment:
     """Book the visit with the best free resource. With a token, submitting the same form
     again returns the appointment it already made. `zone` is the one the customer picked
-    the start in (its grid of starts begins at local midnight)."""
+    the start in (its grid of starts begins at local midnight); `base_url` is where the
+    confirmation's links point (the setting's address by default)."""
     try:
         return _book(
             account=account,
@@ -52,6 +54,7 @@ def book(
             token=token,
             zone=zone,
             now=now or timezone.now(),
+            base_url=base_url,
         )
     except SchedulingError:
         # The same form sent again finds its slot taken (by itself): answer with the
@@ -93,7 +96,7 @@ def _booked_with(token, customer, product, service_type, start) -> Appointment |
 
 
 @transaction.atomic
-def _book(*, account, customer, product, service_type, start, comments, token, zone, now):
+def _book(*, account, customer, product, service_type, start, comments, token, zone, now, base_url):
     if not product.active:
         raise SchedulingError(f"{product.name} is no longer serviced. Please contact us.")
     if not service_type.bookable_on_portal:
@@ -123,5 +126,5 @@ def _book(*, account, customer, product, service_type, start, comments, token, z
         to_start=start,
         to_resource_id=choice.resource_id,
     )
-    notifications.booked(appointment)
+    notifications.booked(appointment, base_url=base_url)
     return appointment

@@ -22,12 +22,18 @@ def reschedule(
     by,
     zone: ZoneInfo | None = None,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Appointment:
     """Move a Scheduled appointment to a new start; the assignment runs again, so the
-    resource may change."""
+    resource may change. The mail's links point at `base_url` (the setting's by default)."""
     try:
         return _reschedule(
-            appointment=appointment, start=start, by=by, zone=zone, now=now or timezone.now()
+            appointment=appointment,
+            start=start,
+            by=by,
+            zone=zone,
+            now=now or timezone.now(),
+            base_url=base_url,
         )
     except DatabaseError as exc:
         if lost_race(exc):
@@ -36,7 +42,7 @@ def reschedule(
 
 
 @transaction.atomic
-def _reschedule(*, appointment, start, by, zone, now):
+def _reschedule(*, appointment, start, by, zone, now, base_url):
     appointment = locked(appointment)
     check_changeable(appointment, now=now)
     if start == appointment.start:
@@ -67,13 +73,18 @@ def _reschedule(*, appointment, start, by, zone, now):
         from_resource_id=old_resource,
         to_resource_id=choice.resource_id,
     )
-    notifications.rescheduled(appointment, old_start=old_start)
+    notifications.rescheduled(appointment, old_start=old_start, base_url=base_url)
     return appointment
 
 
 @transaction.atomic
 def cancel(
-    *, appointment: Appointment, reason: str, by, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    reason: str,
+    by,
+    now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Appointment:
     """The customer cancels a Scheduled appointment, saying why."""
     appointment = locked(appointment)
@@ -81,5 +92,5 @@ def cancel(
     if not reason.strip():
         raise SchedulingError("Please tell us why you are canceling.")
     return transitions.apply(
-        appointment, to=Appointment.Status.CANCELED, by=by, note=reason.strip()
+        appointment, to=Appointment.Status.CANCELED, by=by, note=reason.strip(), base_url=base_url
     )
