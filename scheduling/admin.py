@@ -49,12 +49,19 @@ class ZonedAdmin(ZonedFields, admin.ModelAdmin):
         """The zone for this row's times, and whose zone it is, for the page to say."""
         return zone_for(), "the portal's default zone"
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def _row_zone(self, request, object_id, extra_context) -> tuple[ZoneInfo, dict]:
         obj = self.get_object(request, unquote(object_id)) if object_id else None
         zone, whose = self.zone_of(obj)
         note = f"Times in {zone.key}, {whose}."
-        context = {"subtitle": f"{obj} · {note}" if obj else note, **(extra_context or {})}
+        return zone, {"subtitle": f"{obj} · {note}" if obj else note, **(extra_context or {})}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone, context = self._row_zone(request, object_id, extra_context)
         return _in_zone(zone, super().changeform_view, request, object_id, form_url, context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        zone, context = self._row_zone(request, object_id, extra_context)
+        return _in_zone(zone, super().history_view, request, object_id, context)
 
     def changelist_view(self, request, extra_context=None):
         zone, whose = self.zone_of(None)

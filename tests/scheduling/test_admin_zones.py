@@ -4,6 +4,8 @@ the technician's for time off), never silently in UTC, and every list names the 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
@@ -146,3 +148,21 @@ def test_without_a_row_the_portals_default_zone_applies_and_is_named(admin_clien
 
     assert "Times in America/New_York, the portal&#x27;s default zone." in html
     assert "The date filter uses America/New_York" in listing
+
+
+def test_the_change_history_is_on_the_rows_clock(admin_client, berlin_tech, dispatcher):
+    LogEntry.objects.create(
+        user=dispatcher,
+        content_type=ContentType.objects.get_for_model(berlin_tech),
+        object_id=str(berlin_tech.pk),
+        object_repr=str(berlin_tech),
+        action_flag=CHANGE,
+        action_time=datetime(2027, 1, 11, 9, 0, tzinfo=UTC),
+    )
+
+    html = admin_client.get(
+        reverse("admin:scheduling_resource_history", args=[berlin_tech.pk])
+    ).content.decode()
+
+    assert "Jan. 11, 2027, 10 a.m." in html
+    assert "Times in Europe/Berlin, the technician&#x27;s zone" in html
