@@ -22,11 +22,14 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $@
 
+# Mail sent outside a request (the demo invitation, workers) links where `make run` serves.
+RUN_ENV := DJANGO_DEBUG=true PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}
+
 run: $(VENV)/.runtime
 	mkdir -p var
-	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # First what the suite needs (bin/prereqs.py starts PostgreSQL and Redis when they are
 # installed but down, finds a Chromium, or stops at once saying what to install), then the

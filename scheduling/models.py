@@ -1,12 +1,14 @@
 import time
 import zoneinfo
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from scheduling.timelabels import DISPATCH, local_text
 
 
 def validate_time_zone(value: str) -> None:
@@ -192,7 +194,9 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+        zone = self.resource.time_zone  # time off is on the technician's clock
+        start, end = (local_text(t, zone, DISPATCH) for t in (self.start, self.end))
+        return f"{self.resource}: {start} – {end}"
 
 
 class Product(models.Model):
@@ -361,8 +365,8 @@ class Appointment(models.Model):
         # (resource, [start, end)) for active states; see migration 0003.
 
     def __str__(self) -> str:
-        start = self.start.astimezone(UTC)
-        return f"{self.service_type} at {self.service_account} on {start:%Y-%m-%d %H:%M} UTC"
+        start = local_text(self.start, zone_for(account=self.service_account), DISPATCH)
+        return f"{self.service_type} at {self.service_account} on {start}"
 
     @property
     def is_active(self) -> bool:
@@ -400,4 +404,5 @@ class AppointmentEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+        zone = zone_for(account=self.appointment.service_account)
+        return f"{self.get_kind_display()} at {local_text(self.at, zone, DISPATCH)}"

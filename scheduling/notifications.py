@@ -1,11 +1,15 @@
 """Mail to the customer about their appointment, each with an .ics calendar file whose
-UID stays the same and whose SEQUENCE rises, so calendars update the one event."""
+UID stays the same and whose SEQUENCE rises, so calendars update the one event.
+
+Links in a mail point at `base_url`: the address the person reached the portal at when a
+request caused the mail (see base_url_of), else PORTAL_BASE_URL (a worker, a command)."""
 
 from datetime import date, datetime
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -52,20 +56,37 @@ def ics(appointment: Appointment, *, method: str) -> bytes:
     return cal.to_ical()
 
 
+def base_url_of(request: HttpRequest) -> str:
+    """Scheme, host and port as this request reached the portal (its host checked against
+    ALLOWED_HOSTS), for links in the mail it causes."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _host() -> str:
+    # The calendar UID must not change with the address a later change came in by, or
+    # calendars would add a second event instead of updating the first: the setting's.
     return settings.PORTAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 
 
-def _send(appointment: Appointment, *, template: str, subject: str, method: str, **extra) -> None:
+def _send(
+    appointment: Appointment,
+    *,
+    template: str,
+    subject: str,
+    method: str,
+    base_url: str | None,
+    **extra,
+) -> None:
     customer = appointment.customer
     if customer is None or not customer.email:
         return
+    base_url = base_url or settings.PORTAL_BASE_URL
     context = {
         "appointment": appointment,
         "customer": customer,
         "zone": zone_for(customer=appointment.customer, account=appointment.service_account).key,
-        "link": settings.PORTAL_BASE_URL + reverse("scheduling:appointment", args=[appointment.pk]),
-        "book_link": settings.PORTAL_BASE_URL + reverse("scheduling:book"),
+        "link": base_url + reverse("scheduling:appointment", args=[appointment.pk]),
+        "book_link": base_url + reverse("scheduling:book"),
         "portal_name": settings.PORTAL_NAME,
         **extra,
     }
@@ -80,21 +101,34 @@ def _send(appointment: Appointment, *, template: str, subject: str, method: str,
     message.send()
 
 
-def booked(appointment: Appointment) -> None:
-    _send(appointment, template="booked", subject="Your service visit is booked", method="REQUEST")
+def booked(appointment: Appointment, *, base_url: str | None = None) -> None:
+    _send(
+        appointment,
+        template="booked",
+        subject="Your service visit is booked",
+        method="REQUEST",
+        base_url=base_url,
+    )
 
 
-def rescheduled(appointment: Appointment, *, old_start: datetime) -> None:
+def rescheduled(
+    appointment: Appointment, *, old_start: datetime, base_url: str | None = None
+) -> None:
     _send(
         appointment,
         template="rescheduled",
         subject="Your service visit has a new time",
         method="REQUEST",
+        base_url=base_url,
         old_start=old_start,
     )
 
 
-def canceled(appointment: Appointment) -> None:
+def canceled(appointment: Appointment, *, base_url: str | None = None) -> None:
     _send(
-        appointment, template="canceled", subject="Your service visit is canceled", method="CANCEL"
+        appointment,
+        template="canceled",
+        subject="Your service visit is canceled",
+        method="CANCEL",
+        base_url=base_url,
     )

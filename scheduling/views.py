@@ -166,6 +166,7 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
                 start=booking["start"],
                 comments=booking["comments"],
                 token=booking["token"],
+                base_url=notifications.base_url_of(request),
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
@@ -259,6 +260,7 @@ def modify(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpR
                 appointment=appt,
                 start=form.cleaned_data["start"],
                 by=customer.user,
+                base_url=notifications.base_url_of(request),
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
@@ -282,7 +284,12 @@ def cancel(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpR
     form = CancelForm(request.POST or None)
     if form.is_valid():
         try:
-            services.cancel(appointment=appt, reason=form.cleaned_data["reason"], by=customer.user)
+            services.cancel(
+                appointment=appt,
+                reason=form.cleaned_data["reason"],
+                by=customer.user,
+                base_url=notifications.base_url_of(request),
+            )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
         else:

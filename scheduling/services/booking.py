@@ -35,9 +35,11 @@ def book(
     comments: str = "",
     token: uuid.UUID | None = None,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Appointment:
     """Book the visit with the best free resource. With a token, submitting the same form
-    again returns the appointment it already made."""
+    again returns the appointment it already made. `base_url` is where the confirmation's
+    links point (the setting's address by default)."""
     try:
         return _book(
             account=account,
@@ -48,6 +50,7 @@ def book(
             comments=comments,
             token=token,
             now=now or timezone.now(),
+            base_url=base_url,
         )
     except SchedulingError:
         # The same form sent again finds its slot taken (by itself): answer with the
@@ -89,7 +92,7 @@ def _booked_with(token, customer, product, service_type, start) -> Appointment |
 
 
 @transaction.atomic
-def _book(*, account, customer, product, service_type, start, comments, token, now):
+def _book(*, account, customer, product, service_type, start, comments, token, now, base_url):
     if not product.active:
         raise SchedulingError(f"{product.name} is no longer serviced. Please contact us.")
     if not service_type.bookable_on_portal:
@@ -119,5 +122,5 @@ def _book(*, account, customer, product, service_type, start, comments, token, n
         to_start=start,
         to_resource_id=choice.resource_id,
     )
-    notifications.booked(appointment)
+    notifications.booked(appointment, base_url=base_url)
     return appointment

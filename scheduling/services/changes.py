@@ -20,11 +20,18 @@ def reschedule(
     start: datetime,
     by,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Appointment:
     """Move a Scheduled appointment to a new start; the assignment runs again, so the
-    resource may change."""
+    resource may change. The mail's links point at `base_url` (the setting's by default)."""
     try:
-        return _reschedule(appointment=appointment, start=start, by=by, now=now or timezone.now())
+        return _reschedule(
+            appointment=appointment,
+            start=start,
+            by=by,
+            now=now or timezone.now(),
+            base_url=base_url,
+        )
     except DatabaseError as exc:
         if lost_race(exc):
             raise SlotTaken() from exc
@@ -32,7 +39,7 @@ def reschedule(
 
 
 @transaction.atomic
-def _reschedule(*, appointment, start, by, now):
+def _reschedule(*, appointment, start, by, now, base_url):
     appointment = locked(appointment)
     check_changeable(appointment, now=now)
     if start == appointment.start:
@@ -63,13 +70,18 @@ def _reschedule(*, appointment, start, by, now):
         from_resource_id=old_resource,
         to_resource_id=choice.resource_id,
     )
-    notifications.rescheduled(appointment, old_start=old_start)
+    notifications.rescheduled(appointment, old_start=old_start, base_url=base_url)
     return appointment
 
 
 @transaction.atomic
 def cancel(
-    *, appointment: Appointment, reason: str, by, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    reason: str,
+    by,
+    now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Appointment:
     """The customer cancels a Scheduled appointment, saying why."""
     appointment = locked(appointment)
@@ -77,5 +89,5 @@ def cancel(
     if not reason.strip():
         raise SchedulingError("Please tell us why you are canceling.")
     return transitions.apply(
-        appointment, to=Appointment.Status.CANCELED, by=by, note=reason.strip()
+        appointment, to=Appointment.Status.CANCELED, by=by, note=reason.strip(), base_url=base_url
     )

@@ -33,18 +33,23 @@ class IllegalTransition(SchedulingError):
 
 
 @transaction.atomic
-def transition(*, appointment: Appointment, to: str, by, note: str = "") -> Appointment:
+def transition(
+    *, appointment: Appointment, to: str, by, note: str = "", base_url: str | None = None
+) -> Appointment:
     """Move an appointment to status `to`. Asking for the status it already has changes
-    nothing (a retried request)."""
+    nothing (a retried request). A mail it sends links to `base_url` (the setting's by
+    default)."""
     if to not in Status.values:
         raise SchedulingError(f"“{to}” is not a status.")
     appointment = locked(appointment)
     if appointment.status == to:
         return appointment
-    return apply(appointment, to=to, by=by, note=note)
+    return apply(appointment, to=to, by=by, note=note, base_url=base_url)
 
 
-def apply(appointment: Appointment, *, to: str, by, note: str = "") -> Appointment:
+def apply(
+    appointment: Appointment, *, to: str, by, note: str = "", base_url: str | None = None
+) -> Appointment:
     """The change itself, on an appointment locked in the caller's transaction."""
     current = appointment.status
     if to not in TRANSITIONS[current]:
@@ -70,7 +75,7 @@ def apply(appointment: Appointment, *, to: str, by, note: str = "") -> Appointme
         note=note,
     )
     if to == Status.CANCELED:
-        notifications.canceled(appointment)
+        notifications.canceled(appointment, base_url=base_url)
     transaction.on_commit(lambda: _announce(appointment, from_status=current, to_status=to, by=by))
     return appointment
 
