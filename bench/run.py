@@ -440,8 +440,8 @@ def statements(user, warm: "Request", counted: "Request") -> tuple[int, str, lis
     warm-up (the first request fills the per-process caches). Bookings go to the bench
     database, so two posts need two free slots.
 
-    Counted are the statements Django sends, savepoints included; not counted are psycopg's
-    implicit BEGIN, the COMMIT and the connection health check's `SELECT 1`."""
+    Counted are the statements Django logs: the queries and the transaction's BEGIN, COMMIT,
+    SAVEPOINT and RELEASE; not the connection health check's `SELECT 1` at a request's start."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -465,6 +465,10 @@ def statements(user, warm: "Request", counted: "Request") -> tuple[int, str, lis
         response = send(counted)
     sql = [q["sql"] for q in queries.captured_queries]
     return response.status_code, response.headers.get("Location", ""), sql
+
+
+def _is_transaction_control(sql: str) -> bool:
+    return sql.split(" ", 1)[0] in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 # --- The run ------------------------------------------------------------------------------------
@@ -724,8 +728,9 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
         "book_cpu_x": f"{spread(book_x)}; book_cpu_ms over baseline_cpu_ms",
         "slots_cpu_x": f"{spread(slots_x)}; slots_cpu_ms over baseline_cpu_ms",
         "queries_per_booking": (
-            f"slots {len(counted['slots'])}, baseline {len(counted['baseline'])} "
-            "(one request each in this process, after one like it)"
+            f"{sum(1 for q in counted['book'] if not _is_transaction_control(q))} queries "
+            "and BEGIN, COMMIT, savepoints; slots "
+            f"{len(counted['slots'])}, baseline {len(counted['baseline'])}; see var/bench.sql"
         ),
         "book_cpu_ms": parts("book"),
         "slots_cpu_ms": parts("slots"),
