@@ -467,6 +467,18 @@ def statements(user, warm: "Request", counted: "Request") -> tuple[int, str, lis
     return response.status_code, response.headers.get("Location", ""), sql
 
 
+def ceiling_warnings(ceiling: float, rates: dict[str, float]) -> list[str]:
+    """A warning for each endpoint that answered at more than CEILING_SHARE of the load
+    generator's ceiling: its figure says as much about the generator as about the server."""
+    return [
+        f"{name} reached {per_s:.0f}/s, more than {CEILING_SHARE:.0%} of the load generator's "
+        f"ceiling ({ceiling:.0f}/s): it is measured partly against the generator; "
+        "use more connections or a faster generator"
+        for name, per_s in rates.items()
+        if per_s > CEILING_SHARE * ceiling
+    ]
+
+
 def _is_transaction_control(sql: str) -> bool:
     return sql.split(" ", 1)[0] in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -696,17 +708,10 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
         "race_5xx": race_5xx,
     }
 
-    warnings = [
-        f"{name} reached {per_s:.0f}/s, more than {CEILING_SHARE:.0%} of the load generator's "
-        f"ceiling ({ceiling.per_second:.0f}/s): it is measured partly against the generator; "
-        "use more connections or a faster generator"
-        for name, per_s in (
-            ("baseline", baseline.per_second),
-            ("slots", slots.per_second),
-            ("book", book_per_s),
-        )
-        if per_s > CEILING_SHARE * ceiling.per_second
-    ]
+    warnings = ceiling_warnings(
+        ceiling.per_second,
+        {"baseline": baseline.per_second, "slots": slots.per_second, "book": book_per_s},
+    )
     if meter.lost_backends:
         warnings.append(
             f"{len(meter.lost_backends)} PostgreSQL backend(s) ended during a phase; "
