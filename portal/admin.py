@@ -228,7 +228,10 @@ class OutboxMessageAdmin(ZonedAdmin):
 
     @admin.display(description="Text")
     def body(self, obj: OutboxMessage) -> str:
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.payload.get("body"))
+        return format_html(
+            "<pre style='white-space: pre-wrap'>{}</pre>",
+            obj.payload.get("body", "(written when it is delivered)"),
+        )
 
     @admin.action(
         description="Try delivery again (failed, or queued and stuck for an hour)",

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from portal.models import OutboxMessage
 
@@ -29,6 +30,12 @@ Status = OutboxMessage.Status
 
 
 def serialize(message: EmailMessage) -> dict:
+    render_later = getattr(message, "render_later", None)
+    if render_later is not None:
+        # Built by the worker (scheduling.notifications.AppointmentMail): the request only
+        # writes what to build it from.
+        builder, arguments = render_later
+        return {"render": {"with": builder, "arguments": arguments}}
     return {
         "subject": str(message.subject),
         "body": message.body,
@@ -61,6 +68,8 @@ def _attachment(attachment) -> dict:
 
 def as_email(row: OutboxMessage) -> EmailMultiAlternatives:
     p = row.payload
+    if "render" in p:
+        return import_string(p["render"]["with"])(**p["render"]["arguments"])
     message = EmailMultiAlternatives(
         subject=p["subject"],
         body=p["body"],
@@ -88,15 +97,21 @@ def deliver(message_id: int, *, last_try: bool) -> str | None:
     row = _claim(message_id, now=timezone.now())
     if row is None:
         return None
+    built = {}
     try:
+        message = as_email(row)
+        if "render" in row.payload:
+            # Keep the text as it left, for admin to show and for any retry to send again.
+            built = {"payload": serialize(message)}
         with get_connection(settings.MAIL_DELIVERY_BACKEND, fail_silently=False) as conn:
-            conn.send_messages([as_email(row)])
+            conn.send_messages([message])
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        _record(row, status=Status.FAILED if last_try else Status.QUEUED, last_error=error)
+        status = Status.FAILED if last_try else Status.QUEUED
+        _record(row, status=status, last_error=error, **built)
         log.warning("Mail %s failed (attempt %s): %s", row.pk, row.attempts, error)
         return None if last_try else error
-    _record(row, status=Status.SENT, sent_at=timezone.now())
+    _record(row, status=Status.SENT, sent_at=timezone.now(), **built)
     return None
 
 

@@ -68,67 +68,95 @@ def _host() -> str:
     return settings.PORTAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 
 
-def _send(
-    appointment: Appointment,
-    *,
-    template: str,
-    subject: str,
-    method: str,
-    base_url: str | None,
-    **extra,
-) -> None:
+# What each mail says, and how its calendar file asks the calendar to change.
+KINDS = {
+    "booked": ("Your service visit is booked", "REQUEST"),
+    "rescheduled": ("Your service visit has a new time", "REQUEST"),
+    "canceled": ("Your service visit is canceled", "CANCEL"),
+}
+# The appointment's fields a mail tells, as they were when it was asked for: the worker
+# builds it later, when the appointment may have changed again (that change has a mail of
+# its own).
+AS_OF = ("start", "end", "status", "sequence", "cancel_reason", "comments")
+
+
+class AppointmentMail(EmailMultiAlternatives):
+    """A mail about an appointment whose text and calendar file are built when it is
+    delivered, not in the request that caused it: the outbox stores `render_later` (a
+    builder's dotted path and its arguments) and the worker calls the builder. A backend
+    that sends at once builds it on the spot."""
+
+    def __init__(self, *, kind: str, appointment: Appointment, base_url: str, **extra):
+        subject, _ = KINDS[kind]
+        super().__init__(subject=subject, to=[appointment.customer.email])
+        as_of = {name: getattr(appointment, name) for name in AS_OF}
+        self.render_later = (
+            f"{__name__}.build",
+            {
+                "kind": kind,
+                "appointment_id": appointment.pk,
+                "as_of": {
+                    k: v.isoformat() if isinstance(v, datetime) else v for k, v in as_of.items()
+                },
+                "base_url": base_url,
+                "extra": {k: v.isoformat() for k, v in extra.items()},
+            },
+        )
+
+    def message(self):
+        return build(**self.render_later[1]).message()
+
+
+def build(
+    *, kind: str, appointment_id: int, as_of: dict, base_url: str, extra: dict
+) -> EmailMultiAlternatives:
+    """The mail of `kind` about the appointment as it was (`as_of`), ready to send."""
+    appointment = Appointment.objects.select_related(
+        "customer", "service_account", "service_type", "product"
+    ).get(pk=appointment_id)
+    for name, value in as_of.items():
+        field = Appointment._meta.get_field(name)
+        setattr(appointment, name, field.to_python(value))
     customer = appointment.customer
-    if customer is None or not customer.email:
-        return
-    base_url = base_url or settings.PORTAL_BASE_URL
+    subject, method = KINDS[kind]
     context = {
         "appointment": appointment,
         "customer": customer,
-        "zone": zone_for(customer=appointment.customer, account=appointment.service_account).key,
+        "zone": zone_for(customer=customer, account=appointment.service_account).key,
         "link": base_url + reverse("scheduling:appointment", args=[appointment.pk]),
         "book_link": base_url + reverse("scheduling:book"),
         "portal_name": settings.PORTAL_NAME,
-        **extra,
+        **{k: datetime.fromisoformat(v) for k, v in extra.items()},
     }
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"scheduling/email/{template}.txt", context),
+        body=render_to_string(f"scheduling/email/{kind}.txt", context),
         to=[customer.email],
     )
     message.attach(
         "appointment.ics", ics(appointment, method=method), f"text/calendar; method={method}"
     )
-    message.send()
+    return message
+
+
+def _send(appointment: Appointment, kind: str, base_url: str | None, **extra) -> None:
+    customer = appointment.customer
+    if customer is None or not customer.email:
+        return
+    AppointmentMail(
+        kind=kind, appointment=appointment, base_url=base_url or settings.PORTAL_BASE_URL, **extra
+    ).send()
 
 
 def booked(appointment: Appointment, *, base_url: str | None = None) -> None:
-    _send(
-        appointment,
-        template="booked",
-        subject="Your service visit is booked",
-        method="REQUEST",
-        base_url=base_url,
-    )
+    _send(appointment, "booked", base_url)
 
 
 def rescheduled(
     appointment: Appointment, *, old_start: datetime, base_url: str | None = None
 ) -> None:
-    _send(
-        appointment,
-        template="rescheduled",
-        subject="Your service visit has a new time",
-        method="REQUEST",
-        base_url=base_url,
-        old_start=old_start,
-    )
+    _send(appointment, "rescheduled", base_url, old_start=old_start)
 
 
 def canceled(appointment: Appointment, *, base_url: str | None = None) -> None:
-    _send(
-        appointment,
-        template="canceled",
-        subject="Your service visit is canceled",
-        method="CANCEL",
-        base_url=base_url,
-    )
+    _send(appointment, "canceled", base_url)

@@ -1,13 +1,11 @@
 """Book, see, modify and cancel a visit in headless Chromium, with and without scripts."""
 
-import base64
 import contextlib
 import re
 from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
-from icalendar import Calendar
 from playwright.sync_api import Error, Route, expect
 
 from portal.models import OutboxMessage
@@ -15,6 +13,7 @@ from scheduling.models import Appointment
 from tests.e2e.conftest import PHONE, assert_accessible
 from tests.factories import PASSWORD
 from tests.support.clock import LA, next_weekday_at
+from tests.support.mail import calendar
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -106,8 +105,7 @@ def test_book_modify_and_cancel_a_visit(page, live_server, customer, repair):
     assert_accessible(page)
 
     confirmation = OutboxMessage.objects.get(subject="Your service visit is booked")
-    [attachment] = confirmation.payload["attachments"]
-    [event] = Calendar.from_ical(base64.b64decode(attachment["content_b64"])).walk("VEVENT")
+    [event] = calendar(confirmation).walk("VEVENT")
     assert event.decoded("DTSTART") == monday
     assert OutboxMessage.objects.filter(subject="Your service visit is canceled").exists()
 

@@ -14,6 +14,7 @@ from scheduling import services as scheduling
 from scheduling.models import Appointment
 from tests.factories import ResourceFactory
 from tests.support.clock import LA, next_weekday_at
+from tests.support.mail import built
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def _served_elsewhere(settings):
 
 
 def body(row: OutboxMessage) -> str:
-    return row.payload["body"]
+    return built(row).body
 
 
 def links(row: OutboxMessage) -> list[str]:

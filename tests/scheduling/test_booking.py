@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
-from icalendar import Calendar
 
 from portal.models import OutboxMessage
 from scheduling import services
@@ -17,6 +16,7 @@ from tests.factories import (
     TerritoryFactory,
 )
 from tests.support.clock import LA, next_weekday_at
+from tests.support.mail import body, calendar
 
 pytestmark = pytest.mark.django_db
 
@@ -181,12 +181,8 @@ def test_the_confirmation_mail_carries_an_ics_in_the_customer_time_zone(account,
     mail = OutboxMessage.objects.get()
     assert mail.to == alice.email
     assert mail.subject == "Your service visit is booked"
-    assert "1:00 PM" in mail.payload["body"]  # 10:00 in Seattle is 13:00 in New York
-    [attachment] = mail.payload["attachments"]
-    assert attachment["filename"] == "appointment.ics"
-    import base64
-
-    cal = Calendar.from_ical(base64.b64decode(attachment["content_b64"]))
+    assert "1:00 PM" in body(mail)  # 10:00 in Seattle is 13:00 in New York
+    cal = calendar(mail)
     [event] = cal.walk("VEVENT")
     assert cal["METHOD"] == "REQUEST"
     assert event["UID"].startswith(f"appointment-{appointment.pk}@")

@@ -1,23 +1,22 @@
 """Reschedule, cancel and the state rules, each with its history row and mail."""
 
-import base64
 from datetime import timedelta
 
 import pytest
-from icalendar import Calendar
 
 from portal.models import OutboxMessage
 from scheduling import services
 from scheduling.models import Appointment, AppointmentEvent
 from tests.factories import ResourceFactory
 from tests.support.clock import next_weekday_at
+from tests.support.mail import body, calendar
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
 
 
 def _ics(mail):
-    return Calendar.from_ical(base64.b64decode(mail.payload["attachments"][0]["content_b64"]))
+    return calendar(mail)
 
 
 def test_rescheduling_moves_it_and_may_change_the_resource(appointment, account, alice):
@@ -71,7 +70,7 @@ def test_canceling_needs_a_reason_and_sends_a_cancel(appointment, alice):
         "Fixed it myself",
     )
     mail = OutboxMessage.objects.get(subject="Your service visit is canceled")
-    assert "http://127.0.0.1:8000/book/" in mail.payload["body"]
+    assert "http://127.0.0.1:8000/book/" in body(mail)
     cal = _ics(mail)
     assert cal["METHOD"] == "CANCEL"
     assert cal.walk("VEVENT")[0]["STATUS"] == "CANCELLED"

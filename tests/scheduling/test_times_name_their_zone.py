@@ -10,6 +10,7 @@ from portal.models import OutboxMessage
 from scheduling import notifications
 from scheduling.models import Appointment, AppointmentEvent
 from tests.factories import CustomerFactory, ResourceFactory, ServiceAccountFactory
+from tests.support.mail import body
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -112,6 +113,6 @@ def test_mails_name_the_zone(site, customer, repair, zone, when, before):
     notifications.booked(appointment)
     notifications.rescheduled(appointment, old_start=SUMMER)
 
-    booked, rescheduled = (m.payload["body"] for m in OutboxMessage.objects.order_by("id"))
+    booked, rescheduled = (body(m) for m in OutboxMessage.objects.order_by("id"))
     assert f"When:    Monday 2 December 2030, {when}\n" in booked
     assert f"Before:  Monday 1 July 2030, {before}\n" in rescheduled
