@@ -10,7 +10,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} \
 	CELERY_BROKER_URL=$${TEST_BROKER_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: run test lint bench clean
+.PHONY: run test suite lint bench clean
 
 $(VENV)/.runtime: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -22,13 +22,23 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $@
 
+# Mail sent outside a request (the demo invitation, workers) links where `make run` serves.
+RUN_ENV := DJANGO_DEBUG=true PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}
+
 run: $(VENV)/.runtime
 	mkdir -p var
-	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.test
+# First what the suite needs (bin/prereqs.py starts PostgreSQL and Redis when they are
+# installed but down, finds a Chromium, or stops at once saying what to install), then the
+# slow steps, with that Chromium for the browser tests.
+test:
+	@chromium="$$($(TEST_ENV) $(PYTHON) bin/prereqs.py)" && \
+		$(MAKE) --no-print-directory suite E2E_CHROMIUM="$$chromium"
+
+suite: $(VENV)/.test
 	$(TEST_ENV) $(PY) manage.py check
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .

@@ -1,9 +1,12 @@
 """`make bench`: build the data set in PostgreSQL, serve the portal with gunicorn under
 production settings, and measure, with one load generator in one run:
 
-- the slots partial (one day, one customer, one service type) against a baseline view that
-  makes one query, both signed in;
-- bookings of distinct free slots by concurrent connections;
+- the CPU (gunicorn workers + their PostgreSQL backends) one booking and one slots partial
+  cost, over what a signed-in one-query baseline view costs in the same rounds: the headline,
+  since it holds whatever else the machine is doing;
+- the statements one booking sends;
+- the load generator's ceiling: the requests per second it reaches against a WSGI app that
+  does nothing, served the same way;
 - a race: 200 customers on 200 connections at one slot where a known number of resources
   is free.
 
@@ -26,8 +29,12 @@ import uuid
 from datetime import datetime, timedelta
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bench.load import Request
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
@@ -43,10 +50,15 @@ UTC = ZoneInfo("UTC")
 LA = ZoneInfo("America/Los_Angeles")
 
 AIMS = {  # key: (test, shown)
+    "book_cpu_x": (lambda v: v <= 3, "<= 3"),
+    "slots_cpu_x": (lambda v: v <= 2.5, "<= 2.5"),
     "slots_ratio": (lambda v: v >= 0.25, ">= 0.25"),
     "slots_median_ms": (lambda v: v <= 15, "<= 15"),
     "book_per_s": (lambda v: v >= 200, ">= 200"),
 }
+# An endpoint answering at more than this share of the generator's ceiling is measured, in
+# part, against the generator.
+CEILING_SHARE = 0.5
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -100,6 +112,9 @@ def server_env() -> dict[str, str]:
         "CELERY_BROKER_URL": BROKER_URL,
         "PORTAL_BASE_URL": f"http://{HOST}",
         "LOG_LEVEL": "WARNING",
+        # Keep each worker's database connection for the whole run (production renews it
+        # every minute, a cost too small to see), so the meter follows the same backends.
+        "DATABASE_CONN_MAX_AGE": "3600",
     }
 
 
@@ -128,9 +143,16 @@ def free_port() -> int:
 class Server:
     """gunicorn as the portal's Dockerfile runs it: sync workers, 2 of them by default."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int = WORKERS):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        workers: int = WORKERS,
+        app: str = "portal.wsgi:application",
+    ):
         self.port = free_port()
         self.workers = workers
+        self.app = app
         self.env = env
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
@@ -141,7 +163,7 @@ class Server:
             sys.executable,
             "-m",
             "gunicorn",
-            "portal.wsgi:application",
+            self.app,
             "--workers",
             str(self.workers),
             "--bind",
@@ -203,6 +225,7 @@ class Browser:
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
+        self.user = user
         self.csrf = get_random_string(32)
         self.cookie = (
             f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
@@ -338,41 +361,126 @@ def _children(parent: int) -> list[int]:
 
 class Meter:
     """CPU time of the gunicorn workers, of their PostgreSQL backends and of this process
-    (the load generator), per request of a phase: which of them a phase is bound by."""
+    (the load generator), per request of a phase, round by round: which of them a phase is
+    bound by, and what a request costs whatever else the machine is doing."""
 
-    def __init__(self, server_pid: int):
+    def __init__(self, server_pids: list[int]):
+        self.app = [pid for server in server_pids for pid in _children(server)]
+        self.rounds: dict[str, list[tuple[list[float], int]]] = {}
+        self.lost_backends: set[int] = set()
+
+    @staticmethod
+    def _backends() -> dict[int, float]:
+        """CPU seconds of each backend of the bench database, but this process's own."""
         from django.db import connection
 
-        self.app = _children(server_pid)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pid FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-            self.db = [row[0] for row in cursor.fetchall()]
-        connection.close()
-        self.totals: dict[str, list[float]] = {}
+            return {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
 
-    def _now(self) -> list[float]:
+    def _now(self) -> tuple[float, dict[int, float], float, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         app = sum(_cpu_seconds(p) for p in self.app)
-        db = sum(_cpu_seconds(p) for p in self.db)
-        client = usage.ru_utime + usage.ru_stime
-        return [app, db, client, _machine_busy() - app - db - client]
+        return app, self._backends(), usage.ru_utime + usage.ru_stime, _machine_busy()
 
     def measure(self, name: str, action):
-        before = self._now()
+        app, db, client, busy = self._now()
         result = action()
-        spent = [b - a for a, b in zip(before, self._now(), strict=True)]
-        total = self.totals.setdefault(name, [0.0] * 5)
-        total[:4] = [t + s for t, s in zip(total[:4], spent, strict=True)]
-        total[4] += len(result.responses)
+        app_, db_, client_, busy_ = self._now()
+        # A backend that started during the round counts from zero. One that ended took its
+        # last CPU along; the bench keeps connections for longer than a run, so none should.
+        self.lost_backends |= db.keys() - db_.keys()
+        spent = [
+            app_ - app,
+            sum(cpu - db.get(pid, 0.0) for pid, cpu in db_.items()),
+            client_ - client,
+            busy_ - busy,
+        ]
+        spent[3] -= spent[0] + spent[1] + spent[2]
+        self.rounds.setdefault(name, []).append((spent, len(result.responses)))
         return result
 
     def per_request_ms(self, name: str) -> list[float] | None:
         """app, db, load generator, everything else on the machine: ms per request."""
-        *spent, n = self.totals.get(name, [0.0] * 5)
-        return [s / n * 1000 for s in spent] if n else None
+        rounds = self.rounds.get(name, [])
+        n = sum(count for _, count in rounds)
+        if not n:
+            return None
+        return [sum(spent[i] for spent, _ in rounds) / n * 1000 for i in range(4)]
+
+    def server_ms(self, name: str) -> float | None:
+        """What one request costs the server: app + db CPU, ms."""
+        ms = self.per_request_ms(name)
+        return ms[0] + ms[1] if ms else None
+
+    def server_x(self, name: str, base: str) -> tuple[float, float, float] | None:
+        """Server CPU per request of `name` over that of `base`: over all rounds, and the
+        lowest and highest of the rounds one by one (each against the same round's base)."""
+        mine, theirs = self.server_ms(name), self.server_ms(base)
+        if not mine or not theirs:
+            return None
+        by_round = [
+            ((a[0] + a[1]) / n) / ((b[0] + b[1]) / m)
+            for (a, n), (b, m) in zip(self.rounds[name], self.rounds[base], strict=False)
+            if n and m and b[0] + b[1]
+        ]
+        return mine / theirs, min(by_round, default=0.0), max(by_round, default=0.0)
+
+
+# --- Statements per request ------------------------------------------------------------------
+
+
+def statements(user, warm: "Request", counted: "Request") -> tuple[int, str, list[str]]:
+    """Send `warm`, then `counted`, in this process through Django's test client as `user`
+    and return the status, the redirect and the SQL statements of `counted`: the settings,
+    middleware and views the gunicorn workers run, in the steady state they reach after the
+    warm-up (the first request fills the per-process caches). Bookings go to the bench
+    database, so two posts need two free slots.
+
+    Counted are the statements Django logs: the queries and the transaction's BEGIN, COMMIT,
+    SAVEPOINT and RELEASE; not the connection health check's `SELECT 1` at a request's start."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(user)
+
+    def send(request: "Request"):
+        return client.generic(
+            request.method,
+            request.path,
+            request.body or b"",
+            content_type=request.headers.get("Content-Type", ""),
+            headers={
+                k: v for k, v in request.headers.items() if k not in ("Cookie", "Content-Type")
+            },
+        )
+
+    send(warm)
+    with CaptureQueriesContext(connection) as queries:
+        response = send(counted)
+    sql = [q["sql"] for q in queries.captured_queries]
+    return response.status_code, response.headers.get("Location", ""), sql
+
+
+def ceiling_warnings(ceiling: float, rates: dict[str, float]) -> list[str]:
+    """A warning for each endpoint that answered at more than CEILING_SHARE of the load
+    generator's ceiling: its figure says as much about the generator as about the server."""
+    return [
+        f"{name} reached {per_s:.0f}/s, more than {CEILING_SHARE:.0%} of the load generator's "
+        f"ceiling ({ceiling:.0f}/s): it is measured partly against the generator; "
+        "use more connections or a faster generator"
+        for name, per_s in rates.items()
+        if per_s > CEILING_SHARE * ceiling
+    ]
+
+
+def _is_transaction_control(sql: str) -> bool:
+    return sql.split(" ", 1)[0] in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 # --- The run ------------------------------------------------------------------------------------
@@ -410,8 +518,13 @@ def main(argv: list[str] | None = None) -> int:
         f"in {time.monotonic() - t:.1f} s"
     )
     try:
-        with Server(env, BASE_DIR / "var" / "bench-gunicorn.log", args.workers) as server:
-            results, problems, report = measure(args, data, server)
+        with (
+            Server(env, BASE_DIR / "var" / "bench-gunicorn.log", args.workers) as server,
+            Server(
+                env, BASE_DIR / "var" / "bench-noop.log", args.workers, app="bench.noop:application"
+            ) as noop,
+        ):
+            results, problems, report = measure(args, data, server, noop)
     finally:
         connections.close_all()
         flush_redis()
@@ -420,13 +533,19 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
+    args.out.with_suffix(".sql").write_text(
+        "".join(
+            f"-- {name}: {len(sql)} statements\n" + "".join(f"{q};\n" for q in sql) + "\n"
+            for name, sql in report["statements"].items()
+        )
+    )
     print_report(results, report, args=args, elapsed=time.monotonic() - began)
     for problem in problems:
         print(f"FAILED: {problem}")
     return 1 if problems else 0
 
 
-def measure(args, data, server) -> tuple[dict, list[str], dict]:
+def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
     from django.contrib.auth import get_user_model
 
     from bench import load
@@ -440,9 +559,11 @@ def measure(args, data, server) -> tuple[dict, list[str], dict]:
     targets = booking_targets(
         data,
         skip_days={data.race_day, slots_day},
-        limit=args.bookings,
+        limit=args.bookings + 2,  # two of one customer for counting statements in this process
         rng=random.Random(2),  # noqa: S311 - shuffling test data
     )
+    counted_targets = [t for t in targets if t[0] == targets[0][0]][:2]
+    targets = [t for t in targets if t not in counted_targets][: args.bookings]
     race_free = free_counts(data.race_account_id, data.service_type_id, [data.race_start])[0]
     if race_free != data.race_free:
         problems.append(f"the data set has {race_free} free at the race slot, not {data.race_free}")
@@ -456,6 +577,9 @@ def measure(args, data, server) -> tuple[dict, list[str], dict]:
 
     def baseline_request(i: int):
         return customer.get("/bench/baseline/")
+
+    def noop_request(i: int):
+        return customer.get("/bench/baseline/")  # the same request, to an app that does nothing
 
     def booking(browser: Browser, start: datetime):
         return browser.post(
@@ -471,43 +595,69 @@ def measure(args, data, server) -> tuple[dict, list[str], dict]:
         )
 
     port, c = server.port, args.connections
-    log(f"gunicorn on {HOST}:{port}, {args.workers} sync workers; load on {c} connections")
+    log(
+        f"gunicorn on {HOST}:{port}, {args.workers} sync workers, and a WSGI app that does "
+        f"nothing on {HOST}:{noop.port}; load on {c} connections"
+    )
     check = load.Connection(HOST, port)
     first = check.send(slots_request(0))
     check.close()
     if first.status != 200 or b'name="start"' not in first.body:
         problems.append(f"the slots partial answered {first.status} without times")
-    # Warm both workers: imports, templates, database connections.
+    # Warm the workers: imports, templates, database connections.
     load.run(HOST, port, connections=c, make=slots_request, seconds=1)
     load.run(HOST, port, connections=c, make=baseline_request, seconds=1)
-    meter = Meter(server.proc.pid)
+    load.run(HOST, noop.port, connections=c, make=noop_request, seconds=0.5)
+    meter = Meter([server.proc.pid, noop.proc.pid])
 
-    slots, baseline = load.Phase(), load.Phase()
-    rounds = [("baseline", baseline, baseline_request), ("slots", slots, slots_request)]
-    for r in range(args.rounds):
-        for name, phase, make in rounds if r % 2 == 0 else reversed(rounds):
-            phase.extend(
-                meter.measure(
-                    name,
-                    lambda make=make: load.run(
-                        HOST, port, connections=c, make=make, seconds=args.seconds
-                    ),
-                )
-            )
-    for name, phase in (("slots", slots), ("baseline", baseline)):
-        if set(phase.statuses()) != {200}:
-            problems.append(f"{name} answered {phase.statuses()}")
-
+    # Every phase runs in every round, the order rotating, so each meets the machine's other
+    # load alike and the CPU ratios compare requests measured side by side.
     jobs = [booking(browsers[cust.user_id], start) for cust, start in targets]
-    booked_phase = meter.measure(
-        "book", lambda: load.run(HOST, port, connections=c, jobs=jobs, keep_bodies=True)
-    )
+    per_round = -(-len(jobs) // args.rounds)
+
+    def timed(target_port: int, make):
+        return lambda r: load.run(HOST, target_port, connections=c, make=make, seconds=args.seconds)
+
+    steps = [
+        ("ceiling", timed(noop.port, noop_request)),
+        ("baseline", timed(port, baseline_request)),
+        ("slots", timed(port, slots_request)),
+        (
+            "book",
+            lambda r: load.run(
+                HOST, port, connections=c, jobs=jobs[r * per_round : (r + 1) * per_round]
+            ),
+        ),
+    ]
+    phases = {name: load.Phase() for name, _ in steps}
+    for r in range(args.rounds):
+        for name, step in steps[r % len(steps) :] + steps[: r % len(steps)]:
+            phases[name].extend(meter.measure(name, lambda step=step, r=r: step(r)))
+    ceiling, baseline, slots = phases["ceiling"], phases["baseline"], phases["slots"]
+    booked_phase = phases["book"]
+    for name in ("ceiling", "slots", "baseline"):
+        if set(phases[name].statuses()) != {200}:
+            problems.append(f"{name} answered {phases[name].statuses()}")
+
     booked = sum(1 for r in booked_phase.responses if is_booked(r))
     book_5xx = sum(1 for r in booked_phase.responses if r.status >= 500)
     if booked != len(jobs):
         problems.append(
             f"{len(jobs) - booked} of {len(jobs)} bookings failed: {booked_phase.statuses()}"
         )
+
+    counted = {
+        "baseline": statements(customer.user, baseline_request(0), baseline_request(1)),
+        "slots": statements(customer.user, slots_request(0), slots_request(1)),
+    }
+    booker = browsers[counted_targets[0][0].user_id]
+    counted["book"] = statements(
+        booker.user, *(booking(booker, start) for _, start in counted_targets)
+    )
+    status, location, _ = counted["book"]
+    if not (status == 302 and "/appointments/" in location):
+        problems.append(f"the booking counted in this process answered {status} {location}")
+    counted = {name: sql for name, (_, _, sql) in counted.items()}
 
     race_jobs = [booking(browsers[r.user_id], data.race_start) for r in data.racers]
     race = meter.measure("race", lambda: load.stampede(HOST, port, race_jobs))
@@ -531,40 +681,82 @@ def measure(args, data, server) -> tuple[dict, list[str], dict]:
     if overlaps or book_5xx or race_5xx:
         problems.append(f"{overlaps} overlaps, {book_5xx} + {race_5xx} server errors")
 
+    cpu = {name: meter.per_request_ms(name) for name in (*phases, "race")}
+    book_x = meter.server_x("book", "baseline") or (0.0, 0.0, 0.0)
+    slots_x = meter.server_x("slots", "baseline") or (0.0, 0.0, 0.0)
+    book_per_s = booked / booked_phase.wall if booked_phase.wall else 0.0
+    load_ms = cpu["ceiling"][2] if cpu["ceiling"] else 0.0
     results = {
+        "book_cpu_x": round(book_x[0], 2),
+        "slots_cpu_x": round(slots_x[0], 2),
+        "queries_per_booking": len(counted["book"]),
+        "book_cpu_ms": round(meter.server_ms("book") or 0.0, 2),
+        "slots_cpu_ms": round(meter.server_ms("slots") or 0.0, 2),
+        "baseline_cpu_ms": round(meter.server_ms("baseline") or 0.0, 2),
         "slots_median_ms": round(slots.median_ms, 2),
+        "book_median_ms": round(booked_phase.median_ms, 2) if booked_phase.responses else 0.0,
         "slots_req_s": round(slots.per_second, 1),
         "baseline_req_s": round(baseline.per_second, 1),
         "slots_ratio": round(slots.per_second / baseline.per_second, 3),
-        "book_per_s": round(booked / booked_phase.wall, 1) if booked_phase.wall else 0.0,
+        "book_per_s": round(book_per_s, 1),
+        "load_ceiling_req_s": round(ceiling.per_second, 1),
+        "load_cpu_ms": round(load_ms, 3),
         "race_attempts": len(race_jobs),
         "race_free": race_free,
         "race_booked": race_booked,
         "race_overlaps": overlaps,
         "race_5xx": race_5xx,
     }
+
+    warnings = ceiling_warnings(
+        ceiling.per_second,
+        {"baseline": baseline.per_second, "slots": slots.per_second, "book": book_per_s},
+    )
+    if meter.lost_backends:
+        warnings.append(
+            f"{len(meter.lost_backends)} PostgreSQL backend(s) ended during a phase; "
+            "the db CPU of that phase is undercounted"
+        )
+
+    def parts(name: str) -> str:
+        ms = cpu[name]
+        return f"{ms[0]:.2f} app + {ms[1]:.2f} db ms" if ms else "no requests"
+
+    def spread(x: tuple[float, float, float]) -> str:
+        return f"rounds {x[1]:.2f} to {x[2]:.2f}"
+
     report = {
         "data": (
             f"{data.resources} resources in {len(data.territory_ids)} territories, "
             f"{data.appointments} appointments over {len(data.days)} days"
         ),
-        "slots_median_ms": f"p90 {slots.percentile_ms(90):.1f} ms; {slots.count} requests",
-        "slots_req_s": f"{slots.wall:.1f} s in all",
-        "slots_ratio": "",
-        "baseline_req_s": f"median {baseline.median_ms:.1f} ms; {baseline.count} requests",
-        "book_per_s": (
-            f"{booked} booked in {booked_phase.wall:.1f} s, median {booked_phase.median_ms:.1f} ms"
-            if booked_phase.responses
-            else "no bookings"
+        "book_cpu_x": f"{spread(book_x)}; book_cpu_ms over baseline_cpu_ms",
+        "slots_cpu_x": f"{spread(slots_x)}; slots_cpu_ms over baseline_cpu_ms",
+        "queries_per_booking": (
+            f"{sum(1 for q in counted['book'] if not _is_transaction_control(q))} queries "
+            "and BEGIN, COMMIT, savepoints; slots "
+            f"{len(counted['slots'])}, baseline {len(counted['baseline'])}; see var/bench.sql"
         ),
+        "book_cpu_ms": parts("book"),
+        "slots_cpu_ms": parts("slots"),
+        "baseline_cpu_ms": parts("baseline"),
+        "slots_median_ms": f"p90 {slots.percentile_ms(90):.1f} ms; {slots.count} requests",
+        "book_median_ms": f"{booked} booked, {len(jobs)} posted",
+        "slots_req_s": f"{slots.wall:.1f} s in all",
+        "baseline_req_s": f"median {baseline.median_ms:.1f} ms; {baseline.count} requests",
+        "slots_ratio": "slots_req_s / baseline_req_s: low when the machine is busy",
+        "book_per_s": f"{booked_phase.wall:.1f} s in all",
+        "load_ceiling_req_s": (
+            f"a WSGI app that does nothing, same server and connections; "
+            f"median {ceiling.median_ms:.2f} ms"
+        ),
+        "load_cpu_ms": "the load generator's CPU per request against that app",
         "race_attempts": f"each on its own connection, last answer after {race.wall:.1f} s",
         "race_booked": f"{race_taken} told 'That time was just taken'; {in_db} in the database",
-        "cpu": {name: meter.per_request_ms(name) for name in ("baseline", "slots", "book", "race")},
+        "cpu": cpu,
+        "warnings": warnings,
+        "statements": counted,
     }
-    cpu = report["cpu"]
-    if cpu["slots"] and cpu["baseline"]:
-        own = sum(cpu["baseline"][:3]) / sum(cpu["slots"][:3])
-        report["slots_ratio"] = f"{own:.3f} from the CPU each request used (no other load)"
     return results, problems, report
 
 
@@ -573,17 +765,17 @@ def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
     print(f"Data: {report['data']}.")
     print(
         f"Server: gunicorn, {args.workers} sync workers, production settings. Load: "
-        f"{args.connections} connections, {args.rounds} x {args.seconds:g} s per view, "
-        "baseline and slots alternating."
+        f"{args.connections} connections, {args.rounds} rounds of the ceiling, baseline and "
+        f"slots ({args.seconds:g} s each) and 1/{args.rounds} of the bookings, order rotating."
     )
     print()
-    print(f"{'figure':<16} {'value':>8}  {'aim':<7} {'':<6}  detail")
+    print(f"{'figure':<20} {'value':>8}  {'aim':<7} {'':<6}  detail")
     for key, value in results.items():
         aim, verdict = "", ""
         if key in AIMS:
             test, aim = AIMS[key]
             verdict = "met" if test(value) else "MISSED"
-        print(f"{key:<16} {value:>8}  {aim:<7} {verdict:<6}  {report.get(key, '')}".rstrip())
+        print(f"{key:<20} {value:>8}  {aim:<7} {verdict:<6}  {report.get(key, '')}".rstrip())
     print()
     print("CPU per request, ms     app    db  load  other")
     busy = []
@@ -592,14 +784,17 @@ def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
             print(f"  {name:<18} {ms[0]:>7.2f} {ms[1]:>5.2f} {ms[2]:>5.2f} {ms[3]:>6.2f}")
             busy.append(ms[3] / sum(ms))
     print(
-        "  (app: the gunicorn workers; db: their PostgreSQL backends; load: this generator; "
-        "other: the rest of the machine)"
+        "  (app: the gunicorn workers, for the ceiling the do-nothing app's; db: their "
+        "PostgreSQL backends; load: this generator; other: the rest of the machine)"
     )
     if busy and max(busy) > 0.1:
         print(
             f"  Note: other processes took up to {max(busy):.0%} of the CPU used during a "
-            "phase; the per-second figures are lower than on a quiet machine."
+            "phase; the per-second figures are lower than on a quiet machine, the CPU ratios "
+            "are not."
         )
+    for warning in report["warnings"]:
+        print(f"WARNING: {warning}")
     print()
     out = args.out.resolve()
     shown = out.relative_to(BASE_DIR) if out.is_relative_to(BASE_DIR) else out

@@ -1,12 +1,18 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from portal import outbox, services
+from portal import outbox, services, tasks
 from portal.models import Invitation, OutboxMessage, User
+from scheduling.admin import ZonedAdmin, local_column, site_zone
+from scheduling.models import zone_for
+from scheduling.notifications import base_url_of
 
 admin.site.site_header = "Dispatch"
 admin.site.site_title = "Dispatch"
@@ -20,7 +26,7 @@ class UserCreationForm(BaseUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ZonedAdmin, BaseUserAdmin):
     add_form = UserCreationForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "service_account", "is_staff", "is_active"]
@@ -41,6 +47,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     autocomplete_fields = ["service_account"]
+
+    def zone_of(self, obj: User | None) -> tuple[ZoneInfo, str]:
+        if obj is None or not (obj.time_zone or obj.service_account_id):
+            return super().zone_of(obj)
+        return zone_for(customer=obj), "the user's zone"
 
 
 class CurrentStatusFilter(admin.SimpleListFilter):
@@ -69,15 +80,15 @@ class CurrentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ZonedAdmin):
     list_display = [
         "email",
         "contact_name",
         "service_account",
         "status_now",
-        "expires_at",
-        "sent_at",
-        "redeemed_at",
+        "expires",
+        "sent",
+        "redeemed",
         "created_by",
     ]
     # Only the accounts that have invitations: there may be thousands without.
@@ -98,6 +109,19 @@ class InvitationAdmin(admin.ModelAdmin):
         "replaced_by",
     ]
 
+    def zone_of(self, obj: Invitation | None) -> tuple[ZoneInfo, str]:
+        return site_zone(obj.service_account if obj else None)
+
+    def get_object(self, request, object_id, from_field=None):
+        invitation = super().get_object(request, object_id, from_field)
+        if invitation is not None:
+            invitation.link_base = base_url_of(request)
+        return invitation
+
+    expires = local_column("expires_at", "Expires")
+    sent = local_column("sent_at", "Sent")
+    redeemed = local_column("redeemed_at", "Redeemed")
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
@@ -112,7 +136,8 @@ class InvitationAdmin(admin.ModelAdmin):
     def code_and_link(self, obj: Invitation) -> str:
         if obj.current_status != Invitation.Status.PENDING:
             return "—"
-        link = services.invitation_link(obj)
+        # Where this dispatcher reached the portal (get_object), like the mail's link.
+        link = services.invitation_link(obj, base_url=getattr(obj, "link_base", None))
         return format_html('{}<br><a href="{}">{}</a>', obj.display_code, link, link)
 
     def save_model(self, request, obj: Invitation, form, change):
@@ -124,6 +149,7 @@ class InvitationAdmin(admin.ModelAdmin):
             email=obj.email,
             service_account=obj.service_account,
             created_by=request.user,
+            base_url=base_url_of(request),
         )
         obj.pk = created.pk
 
@@ -132,7 +158,9 @@ class InvitationAdmin(admin.ModelAdmin):
         sent = 0
         for invitation in queryset:
             try:
-                services.resend(invitation=invitation, by=request.user)
+                services.resend(
+                    invitation=invitation, by=request.user, base_url=base_url_of(request)
+                )
             except services.InvitationError as exc:
                 self.message_user(request, f"Not sent: {invitation.email}. {exc}", messages.WARNING)
             else:
@@ -157,15 +185,17 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ZonedAdmin):
+    """Mail belongs to no one site: its times are in the portal's default zone."""
+
     list_display = [
-        "created_at",
+        "created",
         "subject",
         "to",
         "status",
         "attempts",
-        "last_attempt_at",
-        "sent_at",
+        "last_attempt",
+        "sent",
         "last_error",
     ]
     list_filter = ["status"]
@@ -186,6 +216,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    created = local_column("created_at", "Created")
+    last_attempt = local_column("last_attempt_at", "Last attempt")
+    sent = local_column("sent_at", "Sent")
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -194,7 +228,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Text")
     def body(self, obj: OutboxMessage) -> str:
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.payload.get("body"))
+        return format_html(
+            "<pre style='white-space: pre-wrap'>{}</pre>",
+            obj.payload.get("body", "(written when it is delivered)"),
+        )
 
     @admin.action(
         description="Try delivery again (failed, or queued and stuck for an hour)",
@@ -202,7 +239,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
     def deliver_again(self, request, queryset):
         selected = queryset.count()
-        queued = outbox.deliver_again(queryset)
+        with transaction.atomic():
+            queued = tasks.enqueue_on_commit(outbox.start_over(queryset))
         self.message_user(request, f"Queued {queued} message(s) for delivery again.")
         if queued < selected:
             self.message_user(

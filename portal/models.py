@@ -142,6 +142,7 @@ class OutboxMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 

@@ -1,6 +1,7 @@
-"""The outbox: Django's mail API writes a row in the caller's transaction, a Celery task
-delivers it after commit through the real backend (`MAIL_DELIVERY_BACKEND`), and the row
-records sent or failed with the last error, so admin can tell why a mail never came."""
+"""The outbox: Django's mail API writes a row in the caller's transaction (portal.mail), a
+Celery task (portal.tasks) delivers it after commit through the real backend
+(`MAIL_DELIVERY_BACKEND`), and the row records sent or failed with the last error, so admin can
+tell why a mail never came. This module knows the rows, not the queue: it imports no task."""
 
 import base64
 import logging
@@ -9,11 +10,11 @@ from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from portal.models import OutboxMessage
 
@@ -22,37 +23,19 @@ log = logging.getLogger(__name__)
 # A queued message untouched this long is stuck (no task will deliver it), whatever the
 # retry schedule; admin may start it over.
 STUCK_AFTER = timedelta(hours=1)
-
-
-class OutboxBackend(BaseEmailBackend):
-    def send_messages(self, email_messages) -> int:
-        count = 0
-        for message in email_messages:
-            recipients = message.recipients()
-            if not recipients:
-                continue
-            row = OutboxMessage.objects.create(
-                subject=str(message.subject)[:998],
-                to=", ".join(recipients),
-                from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-                payload=serialize(message),
-            )
-            transaction.on_commit(lambda pk=row.pk: enqueue(pk))
-            count += 1
-        return count
-
-
-def enqueue(message_id: int) -> None:
-    from portal.tasks import deliver
-
-    try:
-        deliver.delay(message_id)
-    except Exception:
-        # The row is committed; the periodic sweep enqueues it again once the broker is back.
-        log.exception("Could not enqueue outbox message %s", message_id)
+# A claim older than this died with its worker (no SMTP conversation lasts this long): the
+# message may be claimed again. It was perhaps sent already; a second copy is the lesser harm.
+CLAIM_LEASE = timedelta(minutes=10)
+Status = OutboxMessage.Status
 
 
 def serialize(message: EmailMessage) -> dict:
+    render_later = getattr(message, "render_later", None)
+    if render_later is not None:
+        # Built by the worker (scheduling.notifications.AppointmentMail): the request only
+        # writes what to build it from.
+        builder, arguments = render_later
+        return {"render": {"with": builder, "arguments": arguments}}
     return {
         "subject": str(message.subject),
         "body": message.body,
@@ -85,6 +68,8 @@ def _attachment(attachment) -> dict:
 
 def as_email(row: OutboxMessage) -> EmailMultiAlternatives:
     p = row.payload
+    if "render" in p:
+        return import_string(p["render"]["with"])(**p["render"]["arguments"])
     message = EmailMultiAlternatives(
         subject=p["subject"],
         body=p["body"],
@@ -105,32 +90,56 @@ def as_email(row: OutboxMessage) -> EmailMultiAlternatives:
 
 def deliver(message_id: int, *, last_try: bool) -> str | None:
     """Send one queued message. Returns None when sent or nothing is left to do, else the
-    error of this attempt (the message stays queued for a retry unless this was the last)."""
+    error of this attempt (the message stays queued for a retry unless this was the last).
+
+    Three short steps, so that no row lock is held while a mail server takes its time and
+    no rollback can undo the record of a mail that left: claim the row, send, record."""
+    row = _claim(message_id, now=timezone.now())
+    if row is None:
+        return None
+    built = {}
+    try:
+        message = as_email(row)
+        if "render" in row.payload:
+            # Keep the text as it left, for admin to show and for any retry to send again.
+            built = {"payload": serialize(message)}
+        with get_connection(settings.MAIL_DELIVERY_BACKEND, fail_silently=False) as conn:
+            conn.send_messages([message])
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        status = Status.FAILED if last_try else Status.QUEUED
+        _record(row, status=status, last_error=error, **built)
+        log.warning("Mail %s failed (attempt %s): %s", row.pk, row.attempts, error)
+        return None if last_try else error
+    _record(row, status=Status.SENT, sent_at=timezone.now(), **built)
+    return None
+
+
+def _claim(message_id: int, *, now: datetime) -> OutboxMessage | None:
     with transaction.atomic():
-        # skip_locked: a second worker holding the same id (a redelivery) leaves it alone.
+        # skip_locked: a second worker claiming the same id (a redelivery) leaves it alone.
         row = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboxMessage.Status.QUEUED)
+            .filter(
+                Q(status=Status.QUEUED)
+                | Q(status=Status.SENDING, last_attempt_at__lt=now - CLAIM_LEASE),
+                pk=message_id,
+            )
             .first()
         )
         if row is None:
             return None
-        row.attempts += 1
-        row.last_attempt_at = timezone.now()
-        try:
-            with get_connection(settings.MAIL_DELIVERY_BACKEND, fail_silently=False) as conn:
-                conn.send_messages([as_email(row)])
-        except Exception as exc:
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if last_try:
-                row.status = OutboxMessage.Status.FAILED
-            row.save(update_fields=["attempts", "last_attempt_at", "last_error", "status"])
-            log.warning("Mail %s failed (attempt %s): %s", row.pk, row.attempts, row.last_error)
-            return None if last_try else row.last_error
-        row.status = OutboxMessage.Status.SENT
-        row.sent_at = timezone.now()
-        row.save(update_fields=["attempts", "last_attempt_at", "status", "sent_at"])
-        return None
+        row.status, row.attempts, row.last_attempt_at = Status.SENDING, row.attempts + 1, now
+        row.save(update_fields=["status", "attempts", "last_attempt_at"])
+    return row
+
+
+def _record(row: OutboxMessage, **outcome) -> None:
+    # Only over our own claim: a worker that outlived its lease does not overwrite the
+    # outcome of the one that claimed the message after it.
+    OutboxMessage.objects.filter(pk=row.pk, status=Status.SENDING, attempts=row.attempts).update(
+        **outcome
+    )
 
 
 def retry_delay(retries: int) -> float:
@@ -143,11 +152,12 @@ def retry_window() -> timedelta:
     return timedelta(seconds=sum(retry_delay(n) for n in range(settings.MAIL_MAX_RETRIES)))
 
 
-def requeue_stale(*, older_than_seconds: int = 600, now: datetime | None = None) -> int:
-    """Enqueue queued messages no task will deliver: never tried, because their enqueue
-    failed (the broker was down), or tried but left without a retry for longer than the whole
-    retry schedule, because the task could not publish its retry. Delivery skips anything
-    sent meanwhile, so a retry that was only late does no harm."""
+def stale(*, older_than_seconds: int = 600, now: datetime | None = None) -> list[int]:
+    """Messages no task will deliver, to enqueue again: never tried, because their enqueue
+    failed (the broker was down); tried but left without a retry for longer than the whole
+    retry schedule, because the task could not publish its retry; or claimed by a worker
+    that died while sending. Delivery skips anything sent meanwhile, so a retry that was only
+    late does no harm."""
     now = now or timezone.now()
     grace = timedelta(seconds=older_than_seconds)
     retries_over = now - retry_window() - grace
@@ -157,36 +167,32 @@ def requeue_stale(*, older_than_seconds: int = 600, now: datetime | None = None)
         Q(last_attempt_at__lt=retries_over)
         | Q(last_attempt_at__isnull=True, created_at__lt=retries_over)
     )
-    ids = list(
+    claim_lost = Q(status=Status.SENDING, last_attempt_at__lt=now - CLAIM_LEASE)
+    return list(
         OutboxMessage.objects.filter(
-            never_tried | retries_lost, status=OutboxMessage.Status.QUEUED
+            ((never_tried | retries_lost) & Q(status=Status.QUEUED)) | claim_lost
         ).values_list("pk", flat=True)[:500]
     )
-    for pk in ids:
-        enqueue(pk)
-    return len(ids)
 
 
-def deliver_again(messages: QuerySet[OutboxMessage], *, now: datetime | None = None) -> int:
-    """Start the failed and the stuck among `messages` over, with a fresh retry schedule.
-    Returns how many. Stuck: queued, and last tried (never tried: written) over STUCK_AFTER
-    ago. Sent messages, and queued ones still in their schedule, are left alone."""
+def start_over(messages: QuerySet[OutboxMessage], *, now: datetime | None = None) -> list[int]:
+    """Put the failed and the stuck among `messages` back in the queue with a fresh retry
+    schedule, in the caller's transaction; returns their ids, to enqueue after commit.
+    Stuck: queued, and last tried (never tried: written) over STUCK_AFTER ago, or claimed by
+    a worker that died. Sent messages, and queued ones still in their schedule, are left
+    alone."""
     now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            OutboxMessage.objects.filter(pk__in=messages.values("pk"))
-            .alias(last_touched=Coalesce("last_attempt_at", "created_at"))
-            .filter(
-                Q(status=OutboxMessage.Status.FAILED)
-                | Q(status=OutboxMessage.Status.QUEUED, last_touched__lt=now - STUCK_AFTER)
-            )
+    ids = list(
+        OutboxMessage.objects.filter(pk__in=messages.values("pk"))
+        .alias(last_touched=Coalesce("last_attempt_at", "created_at"))
+        .filter(
+            Q(status=Status.FAILED)
+            | Q(status=Status.QUEUED, last_touched__lt=now - STUCK_AFTER)
             # A message a worker is delivering right now is not stuck.
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
+            | Q(status=Status.SENDING, last_attempt_at__lt=now - CLAIM_LEASE)
         )
-        OutboxMessage.objects.filter(pk__in=ids).update(
-            status=OutboxMessage.Status.QUEUED, attempts=0
-        )
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: enqueue(pk))
-    return len(ids)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    OutboxMessage.objects.filter(pk__in=ids).update(status=Status.QUEUED, attempts=0)
+    return ids

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from portal.models import Invitation, User
-from scheduling.models import ServiceAccount
+from scheduling.models import ServiceAccount, zone_for
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -35,17 +35,19 @@ def normalize_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum()).translate(_LOOKALIKES)
 
 
-def invitation_link(invitation: Invitation) -> str:
+def invitation_link(invitation: Invitation, *, base_url: str | None = None) -> str:
+    """The redeem link with the code filled in, at `base_url` (where the dispatcher reached
+    the portal) or, outside a request, at PORTAL_BASE_URL."""
     query = urlencode({"code": invitation.display_code})
-    return f"{settings.PORTAL_BASE_URL}{reverse('portal:redeem')}?{query}"
+    return f"{base_url or settings.PORTAL_BASE_URL}{reverse('portal:redeem')}?{query}"
 
 
-def _send_invitation_mail(invitation: Invitation) -> None:
+def _send_invitation_mail(invitation: Invitation, *, base_url: str | None) -> None:
     context = {
         "invitation": invitation,
-        "link": invitation_link(invitation),
+        "link": invitation_link(invitation, base_url=base_url),
         "portal_name": settings.PORTAL_NAME,
-        "time_zone": invitation.service_account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE,
+        "time_zone": zone_for(account=invitation.service_account),
     }
     message = EmailMultiAlternatives(
         subject=f"Your invitation to {settings.PORTAL_NAME}",
@@ -68,6 +70,7 @@ def invite(
     service_account: ServiceAccount,
     created_by: User | None,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Invitation:
     now = now or timezone.now()
     invitation = Invitation.objects.create(
@@ -79,7 +82,7 @@ def invite(
         expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
         created_by=created_by,
     )
-    _send_invitation_mail(invitation)
+    _send_invitation_mail(invitation, base_url=base_url)
     return invitation
 
 
@@ -88,7 +91,7 @@ def _locked(invitation: Invitation) -> Invitation:
 
 
 @transaction.atomic
-def resend(*, invitation: Invitation, by: User | None) -> Invitation:
+def resend(*, invitation: Invitation, by: User | None, base_url: str | None = None) -> Invitation:
     """A new code in a new mail; the old code stops working."""
     old = _locked(invitation)
     if old.status == Invitation.Status.REDEEMED:
@@ -103,6 +106,7 @@ def resend(*, invitation: Invitation, by: User | None) -> Invitation:
         email=old.email,
         service_account=old.service_account,
         created_by=by,
+        base_url=base_url,
     )
     if old.status == Invitation.Status.PENDING:
         old.status = Invitation.Status.REVOKED

@@ -2,6 +2,7 @@
 the embedded setup (SQLite, tasks in-process, console mail, local-memory cache, offline
 geocoder). README.md lists each variable; a bad value stops start-up with a message."""
 
+import re
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from portal.env import (
     env_str,
     env_url_origin,
 )
+from portal.logs import HEALTH_PATH
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -123,6 +125,8 @@ else:
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
+# The user's link to their site, which scheduling reads without knowing the user model.
+CUSTOMER_ACCOUNT_FIELD = "service_account"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -193,7 +197,7 @@ if env_str("MICROSOFT_CLIENT_ID"):
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14, minimum=1)
 
 # --- Mail: every message goes through the outbox, a worker delivers it -------------------
-EMAIL_BACKEND = "portal.outbox.OutboxBackend"
+EMAIL_BACKEND = "portal.mail.OutboxBackend"
 _DELIVERY_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
@@ -285,6 +289,8 @@ if _behind_proxy:
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
     "DJANGO_TRUSTED_PROXY_COUNT", 1 if _behind_proxy else 0, minimum=0
 )
+# Load balancers probe their backends over plain HTTP; a redirect is not an answer.
+SECURE_REDIRECT_EXEMPT = [f"^{re.escape(HEALTH_PATH.lstrip('/'))}$"]
 SECURE_REFERRER_POLICY = "same-origin"
 # Where the live map's tiles come from ({z}/{x}/{y} filled in by the map); pages may show
 # images from there and nowhere else outside the portal.
@@ -309,7 +315,32 @@ SESSION_COOKIE_HTTPONLY = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"skip_health_checks": {"()": "portal.logs.SkipHealthChecks"}},
+    "formatters": {
+        # runserver's access log, as Django formats it by default.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Health probes (GET /health/) stay out of the request and access logs.
+        "django.request": {"filters": ["skip_health_checks"]},
+        # A failing check is in the probe's answer; a traceback per probe would flood the log.
+        # Unexpected errors in a check are still logged (at ERROR).
+        "health_check": {"level": "ERROR"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["skip_health_checks"],
+        },
+    },
 }

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import views
+from portal.health import HealthView
+from portal.logs import HEALTH_PATH
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path(HEALTH_PATH.lstrip("/"), HealthView.as_view(), name="health"),
 ]

@@ -1,9 +1,15 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
-from scheduling import services
+from scheduling import geocoding, notifications, services, timelabels
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -18,6 +24,83 @@ from scheduling.models import (
     WorkingHours,
     zone_for,
 )
+
+# --- Times in the zone that applies -----------------------------------------------------------
+
+
+class ZonedFields:
+    """Date-time inputs say which zone they take (the one active while the form is built)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            zone = timezone.get_current_timezone_name()
+            field.help_text = " ".join(filter(None, [f"{zone} time.", str(field.help_text)]))
+        return field
+
+
+class ZonedAdmin(ZonedFields, admin.ModelAdmin):
+    """Shows and takes times in the zone that applies to a row, never silently in UTC.
+    The change form works in the row's zone (zone_of) and says which; list columns made by
+    local_column name the zone on every row, since rows may be in different zones. Where
+    no row applies (adding one, the list's date filter) the portal's default zone does."""
+
+    def zone_of(self, obj) -> tuple[ZoneInfo, str]:
+        """The zone for this row's times, and whose zone it is, for the page to say."""
+        return zone_for(), "the portal's default zone"
+
+    def _row_zone(self, request, object_id, extra_context) -> tuple[ZoneInfo, dict]:
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        zone, whose = self.zone_of(obj)
+        note = f"Times in {zone.key}, {whose}."
+        return zone, {"subtitle": f"{obj} · {note}" if obj else note, **(extra_context or {})}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone, context = self._row_zone(request, object_id, extra_context)
+        return _in_zone(zone, super().changeform_view, request, object_id, form_url, context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        zone, context = self._row_zone(request, object_id, extra_context)
+        return _in_zone(zone, super().history_view, request, object_id, context)
+
+    def changelist_view(self, request, extra_context=None):
+        zone, whose = self.zone_of(None)
+        context = dict(extra_context or {})
+        if self.date_hierarchy:
+            context.setdefault("subtitle", f"The date filter uses {zone.key}, {whose}.")
+        return _in_zone(zone, super().changelist_view, request, context)
+
+
+def _in_zone(zone: ZoneInfo, view, *args):
+    """Run an admin view with `zone` active: forms read and show times in it. Django renders
+    a page after the view returns, so the page is rendered here, before the zone ends;
+    activating without an end would leak the zone into the thread's next request."""
+    with timezone.override(zone):
+        response = view(*args)
+        if isinstance(response, TemplateResponse):
+            response.render()
+    return response
+
+
+def local_column(field: str, description: str):
+    """A list column for a date-time field: on the row's clock (ZonedAdmin.zone_of), with
+    the zone's label."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self: ZonedAdmin, obj) -> str:
+        value = getattr(obj, field)
+        if value is None:
+            return self.get_empty_value_display()
+        return timelabels.local_text(value, self.zone_of(obj)[0], timelabels.DISPATCH)
+
+    return column
+
+
+def site_zone(account: ServiceAccount | None) -> tuple[ZoneInfo, str]:
+    """A site's zone for its rows in admin, and how the page names it."""
+    if account is not None and account.time_zone:
+        return zone_for(account=account), "the site's zone"
+    return zone_for(account=account), "the portal's default zone (no site zone known)"
 
 
 @admin.register(Territory)
@@ -49,7 +132,7 @@ class LocationFilter(admin.SimpleListFilter):
 
 
 @admin.register(ServiceAccount)
-class ServiceAccountAdmin(admin.ModelAdmin):
+class ServiceAccountAdmin(ZonedAdmin):
     list_display = ["name", "territory", "time_zone", "located", "location_error"]
     list_filter = [LocationFilter, "territory"]
     list_select_related = ["territory"]
@@ -57,13 +140,16 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     readonly_fields = ["location_error", "created_at"]
     actions = ["look_up_location"]
 
+    def zone_of(self, obj: ServiceAccount | None) -> tuple[ZoneInfo, str]:
+        return site_zone(obj)
+
     @admin.display(boolean=True, description="Located")
     def located(self, obj: ServiceAccount) -> bool:
         return not obj.needs_location
 
     def save_model(self, request, obj: ServiceAccount, form, change):
         if obj.needs_location or not obj.time_zone:
-            services.fill_location(account=obj)
+            geocoding.fill_location(account=obj)
         super().save_model(request, obj, form, change)
         if obj.needs_location:
             self.message_user(
@@ -78,7 +164,7 @@ class ServiceAccountAdmin(admin.ModelAdmin):
         located = 0
         for account in queryset:
             account.latitude = account.longitude = None
-            located += services.fill_location(account=account)
+            located += geocoding.fill_location(account=account)
             account.save()
         missing = queryset.count() - located
         self.message_user(request, f"Located {located}; {missing} still need a location.")
@@ -123,13 +209,13 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
-class TimeOffInline(admin.TabularInline):
+class TimeOffInline(ZonedFields, admin.TabularInline):
     model = TimeOff
     extra = 0
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(ZonedAdmin):
     list_display = ["name", "territory_names", "active", "time_zone"]
     list_filter = ["active", "territories", "characteristics"]
     list_select_related = ["user"]
@@ -137,6 +223,12 @@ class ResourceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["territories", "characteristics"]
     inlines = [WorkingHoursInline, TimeOffInline]
+
+    def zone_of(self, obj: Resource | None) -> tuple[ZoneInfo, str]:
+        # Time off is on the technician's clock, like their working hours.
+        if obj is None:
+            return super().zone_of(obj)
+        return ZoneInfo(obj.time_zone), "the technician's zone (their working hours')"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("territories")
@@ -171,12 +263,6 @@ class SchedulingSettingsAdmin(admin.ModelAdmin):
 # --- Appointments -----------------------------------------------------------------------------
 
 
-def local_start(appointment: Appointment) -> str:
-    """The start as the customer's clock shows it."""
-    zone = zone_for(account=appointment.service_account)
-    return appointment.start.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
-
-
 class ResourceFilter(admin.SimpleListFilter):
     """Like the default related filter, without a query per resource for its name."""
 
@@ -192,7 +278,7 @@ class ResourceFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AppointmentEventInline(admin.TabularInline):
+class AppointmentEventInline(ZonedFields, admin.TabularInline):
     """The history is a record: shown, never edited."""
 
     model = AppointmentEvent
@@ -217,7 +303,9 @@ class AppointmentEventInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("by", "from_resource__user", "to_resource__user")
+            .select_related(
+                "by", "from_resource__user", "to_resource__user", "appointment__service_account"
+            )
         )
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -228,9 +316,8 @@ class AppointmentEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ZonedAdmin):
     list_display = [
-        "start",
         "local_time",
         "service_account",
         "service_type",
@@ -249,9 +336,8 @@ class AppointmentAdmin(admin.ModelAdmin):
         "product",
         "service_type",
         "resource",
-        "start",
         "local_time",
-        "end",
+        "local_end",
         "travel_distance_km",
         "cancel_reason",
         "comments",
@@ -279,20 +365,28 @@ class AppointmentAdmin(admin.ModelAdmin):
         # Deleting would take the history with it; cancel instead.
         return False
 
-    @admin.display(description="Local time", ordering="start")
-    def local_time(self, obj: Appointment) -> str:
-        return local_start(obj)
+    def zone_of(self, obj: Appointment | None) -> tuple[ZoneInfo, str]:
+        return site_zone(obj.service_account if obj else None)
+
+    local_time = local_column("start", "Start (site's time)")
+    local_end = local_column("end", "End (site's time)")
 
     def _transition(self, request, queryset, *, to: str, note: str = "") -> None:
         changed = 0
         for appointment in queryset.select_related("service_account", "service_type"):
             try:
-                services.transition(appointment=appointment, to=to, by=request.user, note=note)
+                services.transition(
+                    appointment=appointment,
+                    to=to,
+                    by=request.user,
+                    note=note,
+                    base_url=notifications.base_url_of(request),
+                )
             except services.SchedulingError as exc:
                 self.message_user(
                     request,
                     f"Not changed: appointment {appointment.pk}, {appointment.service_type} "
-                    f"at {appointment.service_account} on {local_start(appointment)}. {exc}",
+                    f"at {appointment.service_account} on {self.local_time(appointment)}. {exc}",
                     messages.WARNING,
                 )
             else:

@@ -21,14 +21,3 @@ def rank(
         (p for p in placements if p is not None),
         key=lambda p: (p.distance_km, p.stops_that_day, p.resource_id),
     )
-
-
-def pick(
-    plans: Iterable[ResourcePlan],
-    start: datetime,
-    end: datetime,
-    site: Point,
-    speed_kmh: float,
-) -> Placement | None:
-    ranked = rank(plans, start, end, site, speed_kmh)
-    return ranked[0] if ranked else None

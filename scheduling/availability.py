@@ -2,7 +2,8 @@
 
 Times are aware datetimes; intervals are half-open [start, end). Working hours are wall-clock
 times in the resource's time zone and become UTC instants per date, so a DST change moves
-them correctly. Candidate starts step through the customer's day from its local midnight.
+them correctly. Offered starts lie on the site's grid (see Grid) and are listed under the
+customer's calendar day.
 """
 
 import bisect
@@ -85,8 +86,51 @@ class ResourcePlan:
 
 
 @dataclass(frozen=True)
-class Rules:
+class Grid:
+    """Where offered starts fall: every `step` of wall-clock time from midnight in the
+    site's zone, each site day starting afresh. A customer in another zone sees the same
+    starts in their own time. A wall-clock time that does not exist (inside a
+    spring-forward gap) is not offered; one that happens twice (when clocks fall back) is
+    offered once, at its first occurrence."""
+
     step: timedelta
+    zone: ZoneInfo
+
+    def starts(self, span: Interval) -> list[datetime]:
+        """The grid's starts in [span.start, span.end), in order, as UTC instants."""
+        found = []
+        day = span.start.astimezone(self.zone).date()
+        last = span.end.astimezone(self.zone).date()
+        while day <= last:
+            starts = _site_day_starts(day, self.step, self.zone)
+            lo, hi = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end)
+            found.extend(starts[lo:hi])
+            day += timedelta(days=1)
+        return found
+
+    def has(self, start: datetime) -> bool:
+        """Whether `start` is one of the starts: check_start accepts exactly these."""
+        utc = start.astimezone(UTC)  # a zone-aware time in a fold compares unequal to UTC
+        return utc in _site_day_starts(utc.astimezone(self.zone).date(), self.step, self.zone)
+
+
+@lru_cache(maxsize=4096)
+def _site_day_starts(day: date, step: timedelta, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """One site day's grid as UTC instants. Stepping the naive wall clock keeps the grid
+    on the site's clock across a DST change; fold=0 is the first of two occurrences."""
+    starts = []
+    wall = datetime.combine(day, time(0))
+    while wall.date() == day:
+        instant = wall.replace(tzinfo=zone).astimezone(UTC)
+        if instant.astimezone(zone).replace(tzinfo=None) == wall:  # else it does not exist
+            starts.append(instant)
+        wall += step
+    return tuple(starts)
+
+
+@dataclass(frozen=True)
+class Rules:
+    grid: Grid
     travel_speed_kmh: float
     earliest: datetime  # now + minimum notice
     latest: datetime  # now + booking horizon
@@ -245,16 +289,6 @@ def place(
     return Placement(plan.resource_id, km, stops_that_day)
 
 
-def candidate_starts(day: Interval, step: timedelta) -> list[datetime]:
-    """Every `step` from the customer's local midnight. Stepping in UTC keeps them on the
-    local grid across a whole-hour DST change and never produces a time twice."""
-    starts, t = [], day.start
-    while t < day.end:
-        starts.append(t)
-        t += step
-    return starts
-
-
 def day_slots(
     *,
     day: Interval,
@@ -283,7 +317,7 @@ def day_slots(
     opens = min(w.start for w in todays)
     closes = max(w.end for w in todays)
     starts, too_soon, cut_off = [], False, False
-    for t in candidate_starts(day, rules.step):
+    for t in rules.grid.starts(day):
         if t >= rules.latest:
             cut_off = True
             break

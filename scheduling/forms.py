@@ -2,6 +2,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.functional import cached_property
 
 from scheduling.models import Product, ServiceType
 
@@ -14,7 +15,7 @@ def bookable_products():
     )
 
 
-def bookable_service_types(product: Product | int | str | None):
+def bookable_service_types(product: Product | int | None):
     if not product:
         return ServiceType.objects.none()
     return ServiceType.objects.filter(bookable_on_portal=True, products=product).order_by("name")
@@ -82,15 +83,41 @@ class BookingForm(SlotForm):
 
     field_order = ["product", "service_type", "day", "start", "comments", "token"]
 
-    def __init__(self, *args, product: Product | int | str | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, choices=None, **kwargs):
+        """`choices` holds the product and service type picked so far when the form is not
+        submitted (the steps of the page without JavaScript); a submitted form reads them
+        from its data."""
+        super().__init__(data, **kwargs)
+        self.choices = data if data is not None else (choices or {})
         self.fields["product"].queryset = bookable_products()
         # The service types of the product the customer chose; the product field itself
         # checks that product.
-        try:
-            self.fields["service_type"].queryset = bookable_service_types(product)
-        except (TypeError, ValueError):
-            self.fields["service_type"].queryset = ServiceType.objects.none()
+        self.fields["service_type"].queryset = bookable_service_types(
+            _pk(self.choices.get("product"))
+        )
+
+    @cached_property
+    def chosen_product(self) -> Product | None:
+        return self._chosen("product")
+
+    @cached_property
+    def chosen_service_type(self) -> ServiceType | None:
+        return self._chosen("service_type") if self.chosen_product else None
+
+    def _chosen(self, name: str):
+        """The choice as the page shows it: valid, even when other fields are not."""
+        cleaned = getattr(self, "cleaned_data", {})
+        if name in cleaned:
+            return cleaned[name]
+        pk = _pk(self.choices.get(name))
+        return self.fields[name].queryset.filter(pk=pk).first() if pk else None
+
+
+def _pk(raw) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
 
 
 class CancelForm(forms.Form):

@@ -8,13 +8,17 @@ Both answer the same `geocode(query, exactly_one=True)` call, so the code path i
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from geopy.exc import GeopyError
+from geopy.exc import GeocoderNotFound, GeopyError
 from geopy.geocoders import get_geocoder_for_service
 from geopy.location import Location
 from geopy.point import Point
 from timezonefinder import TimezoneFinder
+
+if TYPE_CHECKING:
+    from scheduling.models import ServiceAccount
 
 # City centres; enough for demo data and tests. Longer names first so "West Seattle"
 # would win over "Seattle".
@@ -63,6 +67,17 @@ class OfflineGeocoder:
         return None
 
 
+def is_known_geocoder(name: str) -> bool:
+    """Whether `geocoder()` can make a geocoder for this `GEOCODER` value."""
+    if name == "offline":
+        return True
+    try:
+        get_geocoder_for_service(name)
+    except GeocoderNotFound:
+        return False
+    return True
+
+
 def geocoder():
     if settings.GEOCODER == "offline":
         return OfflineGeocoder()
@@ -101,3 +116,22 @@ def locate(address: str) -> Located:
         longitude=location.longitude,
         time_zone=time_zone_at(location.latitude, location.longitude),
     )
+
+
+def fill_location(*, account: "ServiceAccount") -> bool:
+    """Look up missing coordinates from the address and a missing time zone from the
+    coordinates. Never raises for a failed lookup: the account keeps no coordinates and
+    `location_error` says why, which admin shows as "needs location". The caller saves."""
+    if account.needs_location:
+        try:
+            found = locate(account.address)
+        except LocationNotFound as exc:
+            account.location_error = str(exc)[:300]
+            return False
+        account.latitude, account.longitude = found.latitude, found.longitude
+        if not account.time_zone and found.time_zone:
+            account.time_zone = found.time_zone
+    elif not account.time_zone:
+        account.time_zone = time_zone_at(account.latitude, account.longitude) or ""
+    account.location_error = ""
+    return True

@@ -1,6 +1,6 @@
 import time
 import zoneinfo
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,15 +8,24 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from scheduling.timelabels import DISPATCH, local_text
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/Oslo.")
 
 
+def customer_account(user) -> "ServiceAccount | None":
+    """The site whose appointments a signed-in user sees. The user model is the project's;
+    CUSTOMER_ACCOUNT_FIELD names its link to ServiceAccount."""
+    return getattr(user, settings.CUSTOMER_ACCOUNT_FIELD, None)
+
+
 def zone_for(*, customer=None, account: "ServiceAccount | None" = None) -> zoneinfo.ZoneInfo:
     """The time zone a customer sees times in: their own, else their site's, else the
-    portal's default."""
+    portal's default. The one place that decides it."""
+    account = account or (customer_account(customer) if customer is not None else None)
     name = getattr(customer, "time_zone", "") or (account.time_zone if account else "")
     return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_TIME_ZONE)
 
@@ -185,7 +194,9 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+        zone = self.resource.time_zone  # time off is on the technician's clock
+        start, end = (local_text(t, zone, DISPATCH) for t in (self.start, self.end))
+        return f"{self.resource}: {start} – {end}"
 
 
 class Product(models.Model):
@@ -354,8 +365,8 @@ class Appointment(models.Model):
         # (resource, [start, end)) for active states; see migration 0003.
 
     def __str__(self) -> str:
-        start = self.start.astimezone(UTC)
-        return f"{self.service_type} at {self.service_account} on {start:%Y-%m-%d %H:%M} UTC"
+        start = local_text(self.start, zone_for(account=self.service_account), DISPATCH)
+        return f"{self.service_type} at {self.service_account} on {start}"
 
     @property
     def is_active(self) -> bool:
@@ -393,4 +404,5 @@ class AppointmentEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+        zone = zone_for(account=self.appointment.service_account)
+        return f"{self.get_kind_display()} at {local_text(self.at, zone, DISPATCH)}"

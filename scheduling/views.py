@@ -2,14 +2,17 @@
 parts that change (service types for a product, the times for a day) without a reload."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from functools import wraps
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,18 +20,29 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from scheduling import notifications, services
-from scheduling.forms import (
-    BookingForm,
-    CancelForm,
-    SlotForm,
-    bookable_products,
-    bookable_service_types,
+from scheduling.forms import BookingForm, CancelForm, SlotForm
+from scheduling.models import (
+    Appointment,
+    SchedulingSettings,
+    ServiceAccount,
+    ServiceType,
+    customer_account,
+    zone_for,
 )
-from scheduling.models import Appointment, SchedulingSettings, ServiceType, zone_for
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who the pages are for: the signed-in user, their site, and the zone they see times in."""
+
+    user: Any
+    account: ServiceAccount
+    zone: ZoneInfo
 
 
 def customer_required(view):
-    """Signed in, with a service account: whose appointments the pages show."""
+    """Signed in, with a service account: whose appointments the pages show. The view gets
+    the Customer after the request."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -42,15 +56,13 @@ def customer_required(view):
                     back = request.get_full_path()
                 return HttpResponseClientRedirect(redirect_to_login(back).url)
             return redirect_to_login(request.get_full_path())
-        if getattr(request.user, "service_account", None) is None:
+        account = customer_account(request.user)
+        if account is None:
             return render(request, "scheduling/no_account.html", status=403)
-        return view(request, *args, **kwargs)
+        customer = Customer(request.user, account, zone_for(customer=request.user))
+        return view(request, customer, *args, **kwargs)
 
     return wrapper
-
-
-def customer_zone(request: HttpRequest) -> ZoneInfo:
-    return zone_for(customer=request.user, account=request.user.service_account)
 
 
 def _int(raw: str | None) -> int | None:
@@ -60,16 +72,9 @@ def _int(raw: str | None) -> int | None:
         return None
 
 
-def _choice(queryset, raw: str | None):
-    pk = _int(raw)
-    return queryset.filter(pk=pk).first() if pk is not None else None
-
-
-def _days(request: HttpRequest) -> list[date]:
+def _days(customer: Customer) -> list[date]:
     settings = SchedulingSettings.current()
-    return services.bookable_days(
-        now=timezone.now(), zone=customer_zone(request), settings=settings
-    )
+    return services.bookable_days(now=timezone.now(), zone=customer.zone, settings=settings)
 
 
 def _day(raw: str | None) -> date | None:
@@ -86,14 +91,14 @@ def _token(raw: str | None) -> uuid.UUID:
         return uuid.uuid4()
 
 
-def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
+def _own_appointment(customer: Customer, pk: int) -> Appointment:
     # Another account's appointment answers 404, as if it did not exist.
     return get_object_or_404(
         Appointment.objects.select_related(
             "service_account", "service_type", "product", "resource__user"
         ),
         pk=pk,
-        service_account=request.user.service_account,
+        service_account=customer.account,
     )
 
 
@@ -102,34 +107,30 @@ def _changeable(view):
     canceled; otherwise says why, on the appointment's page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
-        appointment = _own_appointment(request, pk)
+    def wrapper(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+        appointment = _own_appointment(customer, pk)
         refusal = services.change_refusal(appointment)
         if refusal:
             messages.error(request, refusal)
             return redirect("scheduling:appointment", appointment.pk)
-        return view(request, appointment)
+        return view(request, customer, appointment)
 
     return wrapper
 
 
 def _picker(
-    request: HttpRequest,
+    customer: Customer,
     *,
     service_type: ServiceType,
     day: date | None,
     exclude: Appointment | None = None,
 ) -> dict:
     """Days of the horizon with or without times, and the times of the chosen day."""
-    now = timezone.now()
-    zone = customer_zone(request)
-    days = _days(request)
     calendar = services.availability(
-        account=request.user.service_account,
+        account=customer.account,
         service_type=service_type,
-        days=days,
-        zone=zone,
-        now=now,
+        days=_days(customer),
+        zone=customer.zone,
         exclude_appointment=exclude.pk if exclude else None,
         full_days={day} if day else set(),
     )
@@ -140,116 +141,105 @@ def _picker(
         "days": list(calendar.days.items()),
         "day": day,
         "slots": calendar.slots(day) if day else None,
-        "zone": zone.key,
+        "zone": customer.zone.key,
     }
 
 
 @customer_required
 @never_cache  # the back button must not show a form whose booking is already made
 @require_http_methods(["GET", "HEAD", "POST"])
-def book(request: HttpRequest) -> HttpResponse:
-    zone = customer_zone(request)
+def book(request: HttpRequest, customer: Customer) -> HttpResponse:
+    submitted = request.method == "POST" and "refresh" not in request.POST
     data = request.POST if request.method == "POST" else request.GET
-    if request.method == "POST" and "refresh" not in request.POST:
-        form = BookingForm(
-            request.POST,
-            product=_int(request.POST.get("product")),
-            zone=zone,
-            days=_days(request),
-        )
-        if form.is_valid():
+    form = BookingForm(
+        request.POST if submitted else None,
+        choices=data,
+        initial={"comments": data.get("comments", ""), "token": _token(data.get("token"))},
+        zone=customer.zone,
+        days=_days(customer) if submitted else [],
+    )
+    if submitted and form.is_valid():
+        try:
             booking = form.cleaned_data
-            try:
-                appointment = services.book(
-                    account=request.user.service_account,
-                    customer=request.user,
-                    product=booking["product"],
-                    service_type=booking["service_type"],
-                    start=booking["start"],
-                    comments=booking["comments"],
-                    token=booking["token"],
-                    zone=zone,
-                )
-            except services.SchedulingError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, "Your visit is booked. We have emailed you the details.")
-                return redirect("scheduling:appointment", appointment.pk)
-        selected_start = request.POST.get("start")
-    else:
-        form = BookingForm(
-            initial={"comments": data.get("comments", ""), "token": _token(data.get("token"))},
-            product=_int(data.get("product")),
-            zone=zone,
-            days=[],
-        )
-        selected_start = None
+            appointment = services.book(
+                account=customer.account,
+                customer=customer.user,
+                product=booking["product"],
+                service_type=booking["service_type"],
+                start=booking["start"],
+                comments=booking["comments"],
+                token=booking["token"],
+                base_url=notifications.base_url_of(request),
+            )
+        except services.SchedulingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your visit is booked. We have emailed you the details.")
+            return redirect("scheduling:appointment", appointment.pk)
 
-    product = _choice(bookable_products(), data.get("product"))
-    service_type = _choice(bookable_service_types(product), data.get("service_type"))
+    service_type = form.chosen_service_type
     context = {
         "form": form,
-        "product": product,
+        "product": form.chosen_product,
         "service_type": service_type,
-        "selected_start": selected_start,
+        "selected_start": request.POST.get("start") if submitted else None,
         # A form that failed booked nothing; the next try gets a fresh token.
         "token": uuid.uuid4() if form.errors else form["token"].value(),
     }
     if service_type:
-        context |= _picker(request, service_type=service_type, day=_day(data.get("day")))
+        context |= _picker(customer, service_type=service_type, day=_day(data.get("day")))
     template = "scheduling/_booking_form.html" if request.htmx else "scheduling/book.html"
     return render(request, template, context)
 
 
 @customer_required
 @require_safe
-def slots(request: HttpRequest) -> HttpResponse:
+def slots(request: HttpRequest, customer: Customer) -> HttpResponse:
     """One day's times: the htmx partial behind a click on a day."""
     appointment = None
     if request.GET.get("appointment"):
-        appointment = _own_appointment(request, _int(request.GET["appointment"]) or 0)
+        appointment = _own_appointment(customer, _int(request.GET["appointment"]) or 0)
         service_type = appointment.service_type
     else:
-        service_type = _choice(
-            ServiceType.objects.filter(bookable_on_portal=True), request.GET.get("service_type")
-        )
+        pk = _int(request.GET.get("service_type"))
+        service_type = ServiceType.objects.filter(bookable_on_portal=True, pk=pk).first()
     day = _day(request.GET.get("day"))
     problem = None
     if service_type is None or day is None:
         problem = "Choose a service type and a day first."
-    elif day not in _days(request):
+    elif day not in _days(customer):
         problem = "Pick one of the days shown."
     if problem:
         return render(request, "scheduling/_slots.html", {"problem": problem}, status=400)
-    zone = customer_zone(request)
     calendar = services.availability(
-        account=request.user.service_account,
+        account=customer.account,
         service_type=service_type,
         days=[day],
-        zone=zone,
+        zone=customer.zone,
         exclude_appointment=appointment.pk if appointment else None,
     )
-    context = {"slots": calendar.slots(day), "day": day, "zone": zone.key}
+    context = {"slots": calendar.slots(day), "day": day, "zone": customer.zone.key}
     return render(request, "scheduling/_slots.html", context)
 
 
 @customer_required
 @require_safe
-def appointment(request: HttpRequest, pk: int) -> HttpResponse:
-    appt = _own_appointment(request, pk)
+def appointment(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    appt = _own_appointment(customer, pk)
     context = {
         "appointment": appt,
         "refusal": services.change_refusal(appt),
-        "zone": customer_zone(request).key,
+        "zone": customer.zone.key,
         "events": appt.events.order_by("at", "id"),
+        "home_url": resolve_url(settings.LOGIN_REDIRECT_URL),
     }
     return render(request, "scheduling/appointment.html", context)
 
 
 @customer_required
 @require_safe
-def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
-    appt = _own_appointment(request, pk)
+def calendar_file(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    appt = _own_appointment(customer, pk)
     # A download is published, not sent as an invitation to answer.
     response = HttpResponse(notifications.ics(appt, method="PUBLISH"), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appt.pk}.ics"'
@@ -259,19 +249,21 @@ def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @_changeable
-def modify(request: HttpRequest, appt: Appointment) -> HttpResponse:
-    zone = customer_zone(request)
+def modify(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
-    day = _day(data.get("day")) or appt.start.astimezone(zone).date()
+    day = _day(data.get("day")) or appt.start.astimezone(customer.zone).date()
     form = SlotForm(
         request.POST if request.method == "POST" and "refresh" not in request.POST else None,
-        zone=zone,
-        days=_days(request),
+        zone=customer.zone,
+        days=_days(customer),
     )
     if form.is_bound and form.is_valid():
         try:
             services.reschedule(
-                appointment=appt, start=form.cleaned_data["start"], by=request.user, zone=zone
+                appointment=appt,
+                start=form.cleaned_data["start"],
+                by=customer.user,
+                base_url=notifications.base_url_of(request),
             )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
@@ -282,7 +274,7 @@ def modify(request: HttpRequest, appt: Appointment) -> HttpResponse:
         "appointment": appt,
         "form": form,
         "selected_start": data.get("start") if form.is_bound else None,
-        **_picker(request, service_type=appt.service_type, day=day, exclude=appt),
+        **_picker(customer, service_type=appt.service_type, day=day, exclude=appt),
     }
     template = "scheduling/_modify_form.html" if request.htmx else "scheduling/modify.html"
     return render(request, template, context)
@@ -291,15 +283,21 @@ def modify(request: HttpRequest, appt: Appointment) -> HttpResponse:
 @customer_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @_changeable
-def cancel(request: HttpRequest, appt: Appointment) -> HttpResponse:
+def cancel(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpResponse:
     form = CancelForm(request.POST or None)
     if form.is_valid():
         try:
-            services.cancel(appointment=appt, reason=form.cleaned_data["reason"], by=request.user)
+            services.cancel(
+                appointment=appt,
+                reason=form.cleaned_data["reason"],
+                by=customer.user,
+                base_url=notifications.base_url_of(request),
+            )
         except services.SchedulingError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Your visit is canceled. We have emailed you a confirmation.")
-            return redirect("portal:home")
-    context = {"appointment": appt, "form": form, "zone": customer_zone(request).key}
+            # Back to where signed-in customers land, whichever app shows it.
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    context = {"appointment": appt, "form": form, "zone": customer.zone.key}
     return render(request, "scheduling/cancel.html", context)

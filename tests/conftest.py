@@ -6,20 +6,60 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
+from scheduling import services
 from scheduling.models import SchedulingSettings
 from tests.factories import (
     CustomerFactory,
     ProductFactory,
+    ResourceFactory,
     ServiceAccountFactory,
     ServiceTypeFactory,
     UserFactory,
 )
+from tests.support.clock import DEFAULT_NOW, Clock, parse_instant
 from tests.support.smtp import SMTPStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-at",
+        type=_instant_option,
+        default=DEFAULT_NOW,
+        help="pin the tests' clock at this ISO 8601 instant with its UTC offset "
+        f"(default {DEFAULT_NOW.isoformat()})",
+    )
+
+
+def _instant_option(text: str):
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--clock-at: {exc}") from None
+
+
+def pytest_report_header(config):
+    return f"clock pinned at {config.getoption('clock_at').isoformat()} (--clock-at)"
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Time stands still at the pinned instant for the whole test, in every thread of this
+    process (the live server's too). Tests with the real Celery worker keep the real clock:
+    the worker, another process, cannot be pinned, and the two must agree."""
+    if request.node.get_closest_marker("worker"):
+        yield Clock(now=timezone.now())
+        return
+    pinned = request.config.getoption("clock_at")
+    # A timestamp, not the aware datetime: time-machine would also set the process's TZ.
+    with time_machine.travel(pinned.timestamp(), tick=False):
+        yield Clock(now=pinned)
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +71,7 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Django's test setup swaps in the locmem backend; mail goes through our outbox as in
     # production, and in-process deliveries land in django.core.mail.outbox.
-    settings.EMAIL_BACKEND = "portal.outbox.OutboxBackend"
+    settings.EMAIL_BACKEND = "portal.mail.OutboxBackend"
     settings.MAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
@@ -46,8 +86,30 @@ def alice(db, account):
 
 
 @pytest.fixture
+def alice_client(client, alice):
+    """The test client, signed in as Alice."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
 def dispatcher(db):
     return UserFactory(email="dana@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, dispatcher):
+    """The test client, signed in as the dispatcher."""
+    client.force_login(dispatcher)
+    return client
+
+
+@pytest.fixture
+def technician(account):
+    """Terry, who serves Alice's territory, Mon-Fri 08:00-16:00 from Pike Place."""
+    return ResourceFactory(
+        territories=[account.territory], user__first_name="Terry", user__last_name="Tech"
+    )
 
 
 @pytest.fixture
@@ -60,6 +122,19 @@ def repair(db, heat_pump):
     """A one-hour visit for heat pumps that needs no particular skill."""
     return ServiceTypeFactory(
         name="Repair visit", duration=timedelta(hours=1), products=[heat_pump]
+    )
+
+
+@pytest.fixture
+def appointment(clock, account, alice, technician, repair, heat_pump):
+    """Alice's Scheduled repair visit next Monday at 10:00, booked as customers book."""
+    return services.book(
+        account=account,
+        customer=alice,
+        product=heat_pump,
+        service_type=repair,
+        start=clock.next_weekday_at("10:00"),
+        now=clock.now,
     )
 
 

@@ -2,6 +2,7 @@
 as YAML, and every program a container would run is checked against the project itself (its
 management commands, WSGI application, Celery app and settings)."""
 
+import http.client
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import secrets
 import shlex
 import subprocess
 import sys
+import time
 from importlib import import_module
 from pathlib import Path
 
@@ -22,6 +24,9 @@ from celery.bin.celery import celery as celery_cli
 from celery.worker.control import Panel
 from django.core.management import get_commands, load_command_class
 from gunicorn.config import Config as GunicornConfig
+
+from portal.logs import HEALTH_PATH
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -308,6 +313,8 @@ def test_each_app_process_runs_a_command_the_project_has(name):
 def test_the_image_default_command_is_the_web_server():
     check_app_command(dockerfile_cmd(ROOT / "Dockerfile"))
     assert service_argv("web")[0] == "gunicorn"
+    # The same server either way, so the access-log test below covers both.
+    assert dockerfile_cmd(ROOT / "Dockerfile") == service_argv("web")
     assert service_argv("migrate")[:4] == ["python", "manage.py", "migrate", "--noinput"]
     assert service_argv("worker")[3] == "worker"
     assert service_argv("beat")[3] == "beat"
@@ -330,10 +337,51 @@ def test_the_worker_healthcheck_pings_its_own_node():
     assert "celery@$HOSTNAME" in argv
 
 
-def test_the_web_healthcheck_asks_the_app_for_a_page():
+def test_the_web_healthcheck_wants_a_200_from_the_health_endpoint():
     argv = healthcheck_argv(SERVICES["web"])
     assert argv[:2] == ["python", "-c"]
-    assert "/accounts/login/" in argv[2] and "8000" in argv[2]
+    assert f'"GET", "{HEALTH_PATH}"' in argv[2] and "8000" in argv[2]
+    assert "status == 200" in argv[2]
+
+
+def test_the_web_server_leaves_health_probes_out_of_its_access_log(tmp_path):
+    """The web service's own command, on a free port with the embedded defaults (SQLite in
+    memory, local cache, tasks in-process), asked for the health endpoint and another path."""
+    argv = service_argv("web")
+    assert argv[0] == "gunicorn"
+    argv = [sys.executable, "-m", "gunicorn", *argv[1:]]
+    port = free_port()
+    argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
+    argv[argv.index("--workers") + 1] = "1"
+    embedded = {"DATABASE_URL": "sqlite:///:memory:", "REDIS_URL": "", "CELERY_BROKER_URL": ""}
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            argv, cwd=ROOT, env={**os.environ, **embedded}, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            statuses = {path: get(port, path) for path in (HEALTH_PATH, "/no-such-page/")}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert statuses == {HEALTH_PATH: 200, "/no-such-page/": 404}, log_path.read_text()
+    access = log_path.read_text()
+    assert '"GET /no-such-page/ HTTP/1.1" 404' in access
+    assert HEALTH_PATH not in access
+
+
+def get(port: int, path: str, *, timeout: float = 30.0) -> int:
+    """GET `path` from the server on `port` once it accepts connections; the status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", path, headers={"Host": "127.0.0.1"})
+            return connection.getresponse().status
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

@@ -151,3 +151,40 @@ def test_production_without_a_secret_key_refuses_to_start(key):
     result = manage("check", **environment)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GEOCODER", "nominatimm"),
+        ("GEOCODER", "Offline"),
+        ("PORTAL_DEFAULT_TIME_ZONE", "Mars/Olympus"),
+        ("PORTAL_DEFAULT_TIME_ZONE", "europe/oslo"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [("check",), ("migrate", "--noinput")], ids=["check", "migrate"]
+)
+def test_an_unknown_geocoder_or_default_zone_stops_start_up_naming_it(command, name, value):
+    # In memory: a migrate that wrongly went ahead leaves nothing behind.
+    result = manage(*command, DATABASE_URL="sqlite:///:memory:", **{name: value})
+    assert result.returncode != 0
+    assert f"{name} must be" in result.stderr
+    assert repr(value) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GEOCODER", "offline"),
+        ("GEOCODER", "nominatim"),
+        ("GEOCODER", "Nominatim"),
+        ("PORTAL_DEFAULT_TIME_ZONE", "Europe/Oslo"),
+        ("PORTAL_DEFAULT_TIME_ZONE", "UTC"),
+    ],
+)
+def test_a_known_geocoder_or_default_zone_passes_the_checks(name, value):
+    result = manage("check", **{name: value})
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

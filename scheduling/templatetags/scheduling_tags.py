@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils.dateformat import format as date_format
 
+from scheduling import timelabels
 from scheduling.availability import NoSlots
 
 register = template.Library()
@@ -27,6 +28,19 @@ def local_time(moment: datetime, zone: str) -> str:
     if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         label += f" {local.tzname()}"
     return label
+
+
+@register.simple_tag
+def zoned(moment: datetime | None, zone, fmt: str = timelabels.DAY_AND_TIME) -> str:
+    """{% zoned event.at zone "j M Y, g:i A" %}: the time on the zone's clock, naming it."""
+    return "" if moment is None else timelabels.local_text(moment, zone, fmt)
+
+
+@register.simple_tag
+def zoned_period(start: datetime, end: datetime, zone, fmt: str = timelabels.DAY_AND_TIME) -> str:
+    """{% zoned_period appointment.start appointment.end zone %}: "Mon 7 Dec 2026,
+    10:00 AM – 11:00 AM PST"."""
+    return timelabels.local_period(start, end, zone, fmt)
 
 
 @register.filter

@@ -1,27 +1,27 @@
 """Book, see, modify and cancel a visit in headless Chromium, with and without scripts."""
 
-import base64
-from datetime import timedelta
+import contextlib
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
-from icalendar import Calendar
-from playwright.sync_api import expect
+from playwright.sync_api import Error, Route, expect
 
 from portal.models import OutboxMessage
 from scheduling.models import Appointment
 from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD, CustomerFactory, ResourceFactory, ServiceAccountFactory
+from tests.factories import PASSWORD
 from tests.support.clock import LA, next_weekday_at
+from tests.support.mail import calendar
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def customer(repair):
-    site = ServiceAccountFactory(name="Alice Anderson residence")
-    ResourceFactory(territories=[site.territory])
-    return CustomerFactory(service_account=site, email="alice@example.com", first_name="Alice")
+def customer(alice, technician, repair):
+    """Alice, whose site one technician serves."""
+    return alice
 
 
 def sign_in(page, live_server):
@@ -38,6 +38,15 @@ def day_chip(page, moment):
     )
 
 
+def pick_day(page, moment):
+    """Click a day's chip and wait for its times: until they come, the grid still shows the
+    day before, whose chips a quick click would pick."""
+    day_chip(page, moment).click()
+    local = moment.astimezone(LA)
+    legend = f"Time on {local:%A} {local.day} {local:%B}"
+    expect(page.locator("#slots legend")).to_have_text(re.compile(f"^{legend}"))
+
+
 def slot_chip(page, label):
     return page.locator("#slots label.chip").filter(has=page.get_by_text(label, exact=True))
 
@@ -52,7 +61,7 @@ def test_book_modify_and_cancel_a_visit(page, live_server, customer, repair):
     page.get_by_label("What needs service?").select_option(label="Heat pump")
     page.get_by_label("Repair visit").check()
     page.evaluate("window.notReloaded = true")
-    day_chip(page, monday).click()
+    pick_day(page, monday)
     expect(slot_chip(page, "10:00 AM")).to_be_visible()
     assert page.evaluate("window.notReloaded === true"), "the day click reloaded the page"
     assert_accessible(page)
@@ -72,7 +81,7 @@ def test_book_modify_and_cancel_a_visit(page, live_server, customer, repair):
     upcoming.get_by_role("link", name="Modify").click()
     expect(page.get_by_role("heading", name="Change the time")).to_be_visible()
     assert_accessible(page)
-    day_chip(page, wednesday).click()
+    pick_day(page, wednesday)
     slot_chip(page, "2:00 PM").click()
     page.get_by_role("button", name="Save the new time").click()
     expect(page.get_by_text("Your visit has a new time.")).to_be_visible()
@@ -96,8 +105,7 @@ def test_book_modify_and_cancel_a_visit(page, live_server, customer, repair):
     assert_accessible(page)
 
     confirmation = OutboxMessage.objects.get(subject="Your service visit is booked")
-    [attachment] = confirmation.payload["attachments"]
-    [event] = Calendar.from_ical(base64.b64decode(attachment["content_b64"])).walk("VEVENT")
+    [event] = calendar(confirmation).walk("VEVENT")
     assert event.decoded("DTSTART") == monday
     assert OutboxMessage.objects.filter(subject="Your service visit is canceled").exists()
 
@@ -126,21 +134,68 @@ def test_booking_works_without_javascript_on_a_phone(browser, viewport, live_ser
         context.close()
 
 
-def test_a_slot_taken_meanwhile_is_a_friendly_message(page, live_server, customer, repair):
+def test_a_slot_taken_meanwhile_is_a_friendly_message(
+    page, live_server, customer, technician, repair
+):
     monday = next_weekday_at("11:00")
     sign_in(page, live_server)
     page.goto(live_server.url + reverse("scheduling:book"))
     page.get_by_label("What needs service?").select_option(label="Heat pump")
     page.get_by_label("Repair visit").check()
-    day_chip(page, monday).click()
+    pick_day(page, monday)
     slot_chip(page, "11:00 AM").click()
     # Someone else takes the only technician's 11:00 while the customer hesitates.
     Appointment.objects.create(
         service_account=customer.service_account, product=repair.products.first(),
-        service_type=repair, resource=customer.service_account.territory.resources.get(),
+        service_type=repair, resource=technician,
         start=monday, end=monday + timedelta(hours=1),
     )  # fmt: skip
     page.get_by_role("button", name="Book the visit").click()
     expect(page.get_by_text("That time was just taken. Please pick another time.")).to_be_visible()
     expect(slot_chip(page, "11:00 AM")).to_have_count(0)
     expect(slot_chip(page, "1:00 PM")).to_be_visible()
+
+
+def test_quick_day_changes_leave_the_last_day_times_under_it(page, live_server, customer, repair):
+    """Five days picked in a row, the answers for the first four held back until the last
+    one has arrived: the times shown are the last day's, whatever comes in after."""
+    week = [next_weekday_at("00:00") + timedelta(days=i) for i in range(5)]  # Monday to Friday
+    sign_in(page, live_server)
+    page.goto(live_server.url + reverse("scheduling:book"))
+    page.get_by_label("What needs service?").select_option(label="Heat pump")
+    page.get_by_label("Repair visit").check()
+    expect(day_chip(page, week[0])).to_be_visible()
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterRequest", () => {
+            const data = document.body.dataset;
+            data.requestsDone = Number(data.requestsDone || 0) + 1;
+        })"""
+    )
+    held: list[Route] = []
+    last_day = f"day={week[-1].date().isoformat()}"
+
+    def hold_all_but_the_last_day(route: Route) -> None:
+        if last_day in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    slots_url = live_server.url + reverse("scheduling:slots")
+    page.route(lambda url: url.startswith(slots_url), hold_all_but_the_last_day)
+    day_chip(page, week[0]).click()
+    for _ in week[1:]:
+        page.keyboard.press("ArrowRight")
+    legend = page.locator("#slots legend")
+    expect(legend).to_contain_text(f"Time on {week[-1].astimezone(LA):%A}")
+    assert len(held) == 4
+
+    for route in held:  # the earlier days' answers now arrive, after the last day's
+        with contextlib.suppress(Error):  # the page gave up on that request: nothing arrives
+            route.continue_()
+    expect(page.locator("body")).to_have_attribute("data-requests-done", "5")
+
+    expect(legend).to_contain_text(f"Time on {week[-1].astimezone(LA):%A}")
+    expect(page.locator("input[name=day]:checked")).to_have_value(week[-1].date().isoformat())
+    offered = page.locator("#slots input[name=start]").evaluate_all("els => els.map(e => e.value)")
+    assert offered
+    assert {datetime.fromisoformat(v).astimezone(LA).date() for v in offered} == {week[-1].date()}

@@ -6,19 +6,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import outbox
+from portal import tasks
 from portal.models import Invitation, OutboxMessage, User
 from tests.factories import InvitationFactory, ServiceAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:portal_invitation_changelist")
-
-
-@pytest.fixture
-def admin_client(client, dispatcher):
-    client.force_login(dispatcher)
-    return client
 
 
 def test_adding_an_invitation_mails_it(admin_client, account, dispatcher):
@@ -136,7 +130,7 @@ def test_stuck_queued_messages_can_be_tried_again_too(
     gave_up = message(failed, attempts=6, created=timedelta(hours=5), tried=timedelta(hours=4))
     done = message(sent, attempts=1, created=timedelta(hours=5), tried=timedelta(hours=5))
     enqueued = []
-    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
+    monkeypatch.setattr(tasks, "enqueue", enqueued.append)
     selected = [stuck, never_enqueued, retrying, new, gave_up, done]
 
     with django_capture_on_commit_callbacks(execute=True):

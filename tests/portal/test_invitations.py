@@ -4,7 +4,6 @@ import math
 from datetime import timedelta
 
 import pytest
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal import services
@@ -192,19 +191,3 @@ def test_an_invitation_for_an_address_with_an_account_is_refused(account, alice)
         _redeem(invitation)
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.PENDING
-
-
-def test_two_invitations_for_one_address_redeemed_at_once_make_one_account(account, monkeypatch):
-    first = InvitationFactory(service_account=account, email="bob@example.com")
-    second = InvitationFactory(service_account=account, email="bob@example.com")
-    _redeem(first)
-    # The second redemption checked before the first one's account was committed.
-    exists = QuerySet.exists
-    monkeypatch.setattr(QuerySet, "exists", lambda qs: qs.model is not User and exists(qs))
-
-    with pytest.raises(services.InvitationError, match="already exists"):
-        _redeem(second, first_name="Robert")
-
-    assert list(User.objects.values_list("first_name", flat=True)) == ["Bob"]
-    second.refresh_from_db()
-    assert second.status == Invitation.Status.PENDING

@@ -1,15 +1,19 @@
 """Every mail goes through the outbox: a row in the caller's transaction, delivery after."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from celery.signals import after_task_publish
 from django.core import mail
 from django.core.mail import EmailMessage, send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal import outbox
 from portal.models import OutboxMessage
+from portal.tasks import deliver
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +34,38 @@ class RefusingBackend:
         raise ConnectionRefusedError(111, "Connection refused")
 
 
-def test_sending_writes_a_queued_row_and_delivers_only_after_commit(
-    django_capture_on_commit_callbacks,
-):
-    with django_capture_on_commit_callbacks() as callbacks:
-        send_mail("Hello", "Body text", None, ["pat@example.com"])
+@pytest.fixture
+def published():
+    """The tasks this process sends to the broker: (task name, arguments)."""
+    sent = []
 
-    row = OutboxMessage.objects.get()
-    assert (row.subject, row.to, row.status) == ("Hello", "pat@example.com", "queued")
-    assert len(callbacks) == 1
-    assert mail.outbox == []
+    def record(sender, body, **kwargs):
+        args, _kwargs, _embed = body
+        sent.append((sender, list(args)))
+
+    after_task_publish.connect(record)
+    yield sent
+    after_task_publish.disconnect(record)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_is_enqueued_when_its_transaction_commits_and_the_worker_delivers_it(
+    celery_worker, smtp_server, published
+):
+    with transaction.atomic():
+        send_mail("Hello", "Body text", None, ["pat@example.com"])
+        row = OutboxMessage.objects.get()
+        assert (row.subject, row.to, row.status) == ("Hello", "pat@example.com", "queued")
+        # Enqueued now, the worker could look for a row it cannot see yet.
+        assert published == []
+
+    assert published == [(deliver.name, [row.pk])]
+    assert wait_for(lambda: smtp_server.messages_to("pat@example.com"))
+    [message] = smtp_server.messages_to("pat@example.com")
+    assert (message["Subject"], message.get_content().strip()) == ("Hello", "Body text")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 1)
 
 
 def test_a_rolled_back_transaction_leaves_no_mail():
@@ -115,21 +141,18 @@ def test_the_last_failed_attempt_marks_the_message_failed(settings):
     assert "Connection refused" in row.last_error
 
 
-def test_messages_whose_enqueue_failed_are_enqueued_again(monkeypatch):
+def test_messages_whose_enqueue_failed_are_enqueued_again():
     send_mail("Hello", "Body", None, ["pat@example.com"])
     row = OutboxMessage.objects.get()
     OutboxMessage.objects.update(created_at=row.created_at - outbox.timezone.timedelta(hours=1))
-    enqueued = []
-    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
 
-    assert outbox.requeue_stale() == 1
-    assert enqueued == [row.pk]
+    assert outbox.stale() == [row.pk]
 
 
 def _queued(**fields) -> OutboxMessage:
-    return OutboxMessage.objects.create(
-        subject="Hello", to="pat@example.com", from_email="portal@localhost", payload={}, **fields
-    )
+    fields = {"subject": "Hello", "to": "pat@example.com", "from_email": "portal@localhost",
+              "payload": {}} | fields  # fmt: skip
+    return OutboxMessage.objects.create(**fields)
 
 
 def test_the_retry_window_is_every_backoff_delay_added_up(settings):
@@ -137,7 +160,7 @@ def test_the_retry_window_is_every_backoff_delay_added_up(settings):
     assert outbox.retry_window() == timedelta(seconds=30 + 60 + 120)
 
 
-def test_messages_whose_retry_was_lost_are_enqueued_again(monkeypatch, settings):
+def test_messages_whose_retry_or_claim_was_lost_are_enqueued_again(settings):
     settings.MAIL_MAX_RETRIES, settings.MAIL_RETRY_DELAY = 3, 30.0  # retries over in 210 s
     now = timezone.now()
     ago = lambda seconds: now - timedelta(seconds=seconds)  # noqa: E731
@@ -146,10 +169,61 @@ def test_messages_whose_retry_was_lost_are_enqueued_again(monkeypatch, settings)
     tried_before_the_field = _queued(attempts=1, created_at=ago(7200))
     _queued(attempts=3, created_at=ago(7200), status=OutboxMessage.Status.FAILED)
     _queued(attempts=1, created_at=ago(7200), status=OutboxMessage.Status.SENT)
-    enqueued = []
-    monkeypatch.setattr(outbox, "enqueue", enqueued.append)
+    claim_lost = _queued(attempts=1, last_attempt_at=ago(11 * 60), status="sending")
+    _queued(attempts=1, last_attempt_at=ago(60), status="sending")  # being sent right now
 
-    assert outbox.requeue_stale(now=now) == 2
+    stale = outbox.stale(now=now)
 
-    assert sorted(enqueued) == sorted([lost.pk, tried_before_the_field.pk])
-    assert in_schedule.pk not in enqueued
+    assert sorted(stale) == sorted([lost.pk, tried_before_the_field.pk, claim_lost.pk])
+    assert in_schedule.pk not in stale
+
+
+class HeldBackend:
+    """A mail provider that takes its time: each send waits until the test releases it."""
+
+    started = threading.Event()
+    release = threading.Event()
+
+    def __init__(self, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_messages(self, messages):
+        HeldBackend.started.set()
+        assert HeldBackend.release.wait(timeout=10)
+        return len(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_row_lock_is_held_while_the_mail_server_takes_its_time(settings):
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.HeldBackend"
+    message = EmailMessage("Hello", "Body", "desk@example.com", ["pat@example.com"])
+    row = _queued(payload=outbox.serialize(message))
+    HeldBackend.started.clear()
+    HeldBackend.release.clear()
+
+    def deliver():
+        try:
+            outbox.deliver(row.pk, last_try=False)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=deliver)
+    worker.start()
+    try:
+        assert HeldBackend.started.wait(timeout=10)
+        # Another transaction (admin, the sweep) can lock the row meanwhile: nothing waits
+        # on the mail server, and the claim is already committed for all to see.
+        with transaction.atomic():
+            claimed = OutboxMessage.objects.select_for_update(nowait=True).get(pk=row.pk)
+        assert (claimed.status, claimed.attempts) == ("sending", 1)
+    finally:
+        HeldBackend.release.set()
+        worker.join(timeout=10)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 1)

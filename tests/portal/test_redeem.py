@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from portal.models import Invitation, User
 from portal.views import REDEEM_SESSION_KEY
 from tests.factories import InvitationFactory
+from tests.support.race import race
 
 pytestmark = pytest.mark.django_db
 
@@ -102,10 +104,12 @@ def test_the_time_zone_defaults_from_the_account(client, invitation, account):
         ({"status": Invitation.Status.REDEEMED}, "already been used"),
         ({"status": Invitation.Status.REVOKED}, "withdrawn"),
         ({"status": Invitation.Status.EXPIRED}, "has expired"),
-        ({"expires_at": timezone.now() - timedelta(hours=1)}, "has expired"),
+        ({"expires_at": timedelta(hours=-1)}, "has expired"),  # from now, when the test runs
     ],
 )
-def test_an_unusable_code_says_why_on_the_form(client, account, state, message):
+def test_an_unusable_code_says_why_on_the_form(client, clock, account, state, message):
+    if "expires_at" in state:
+        state = {"expires_at": clock.now + state["expires_at"]}
     invitation = InvitationFactory(service_account=account, **state)
     response = client.post(REDEEM, {"code": invitation.code})
 
@@ -175,6 +179,68 @@ def test_a_replayed_profile_form_makes_one_account(client, invitation):
     assert first.status_code == second.status_code == 302
     assert second["Location"] == reverse("portal:home")
     assert User.objects.filter(email="bob@example.com").count() == 1
+
+
+def _at_the_profile_step(invitation) -> Client:
+    """Someone who entered the invitation's code and now has the profile form open."""
+    browser = Client()
+    assert browser.post(REDEEM, {"code": invitation.code})["Location"] == PROFILE
+    return browser
+
+
+def _outcomes(responses) -> tuple[list[str], list[str]]:
+    """Where the winners landed, and the form errors the others were shown."""
+    landed = [r["Location"] for r in responses if r.status_code == 302]
+    errors = []
+    for refused in (r for r in responses if r.status_code == 200):
+        errors += refused.context["form"].non_field_errors()
+        assert all(e in refused.content.decode() for e in errors)
+    return landed, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_redeemed_in_two_browsers_at_once_makes_one_account(invitation):
+    browsers = [_at_the_profile_step(invitation) for _ in range(2)]
+
+    # Both submit while the invitation row is locked, so both are inside the redemption,
+    # queued on that lock, before either can finish.
+    responses = race(
+        [lambda b=b: b.post(PROFILE, _profile_form()) for b in browsers],
+        gate=lambda: Invitation.objects.select_for_update().get(pk=invitation.pk),
+    )
+
+    landed, errors = _outcomes(responses)
+    assert landed == [reverse("portal:home")]
+    assert errors == [
+        "This invitation has already been used. Sign in, or reset your password if you "
+        "have forgotten it."
+    ]
+    [user] = User.objects.all()
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.redeemed_by) == (Invitation.Status.REDEEMED, user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invitations_for_one_address_redeemed_at_once_make_one_account(invitation, account):
+    second = InvitationFactory(service_account=account, email="bob@example.com")
+    browsers = [_at_the_profile_step(invitation), _at_the_profile_step(second)]
+    users = connection.ops.quote_name(User._meta.db_table)
+
+    # New accounts wait behind a lock on the users table, so both redemptions have found
+    # no account for the address before either makes one: the unique email decides.
+    responses = race(
+        [lambda b=b: b.post(PROFILE, _profile_form()) for b in browsers],
+        gate=lambda: connection.cursor().execute(f"LOCK TABLE {users} IN SHARE MODE"),
+    )
+
+    landed, errors = _outcomes(responses)
+    assert landed == [reverse("portal:home")]
+    assert errors == [
+        "An account for bob@example.com already exists. Sign in, or reset your password."
+    ]
+    assert User.objects.filter(email="bob@example.com").count() == 1
+    statuses = sorted(Invitation.objects.values_list("status", flat=True))
+    assert statuses == [Invitation.Status.PENDING, Invitation.Status.REDEEMED]
 
 
 def test_a_signed_in_customer_is_sent_home_from_the_redeem_tab(client, alice, invitation):

@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from portal.models import OutboxMessage
-from scheduling import services
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -32,32 +31,7 @@ CHANGELIST = reverse("admin:scheduling_appointment_changelist")
 Status = Appointment.Status
 
 
-@pytest.fixture
-def admin_client(client, dispatcher):
-    client.force_login(dispatcher)
-    return client
-
-
-@pytest.fixture
-def technician(account):
-    return ResourceFactory(
-        territories=[account.territory], user__first_name="Terry", user__last_name="Tech"
-    )
-
-
-@pytest.fixture
-def booked(alice, account, technician, repair, heat_pump):
-    """A Scheduled appointment made the way customers make them."""
-    return services.book(
-        account=account,
-        customer=alice,
-        product=heat_pump,
-        service_type=repair,
-        start=next_weekday_at("10:00"),
-    )
-
-
-def appointment(account, resource, service_type, *, status=Status.SCHEDULED, hour="10:00"):
+def written(account, resource, service_type, *, status=Status.SCHEDULED, hour="10:00"):
     """An appointment in a given state, written directly."""
     start = next_weekday_at(hour)
     return Appointment.objects.create(
@@ -88,38 +62,66 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
-def test_every_scheduling_page_opens(admin_client, booked, technician):
-    CharacteristicFactory(name="HVAC certified")
-    technician.characteristics.set(Characteristic.objects.all())
+def test_every_scheduling_page_shows_its_rows(admin_client, appointment, technician):
+    hvac = CharacteristicFactory(name="HVAC certified")
+    technician.characteristics.set([hvac])
     TimeOff.objects.create(
         resource=technician,
-        start=booked.start + timedelta(days=7),
-        end=booked.start + timedelta(days=8),
+        start=appointment.start + timedelta(days=7),
+        end=appointment.start + timedelta(days=8),
         reason="Training",
     )
-    for model in (Characteristic, Product, ServiceType, Resource, Appointment):
-        name = model._meta.model_name
-        row = model.objects.first()
-        changelist = admin_client.get(reverse(f"admin:scheduling_{name}_changelist"))
+    shown = [
+        (hvac, ["HVAC certified"]),
+        (appointment.product, ["Heat pump"]),
+        (appointment.service_type, ["Repair visit", "Heat pump"]),
+        (technician, ["Terry Tech", "HVAC certified", "Training"]),
+        (appointment, ["Alice Anderson residence", "Terry Tech", "Booked"]),
+    ]
+    for row, texts in shown:
+        name = row._meta.model_name
+        listed = admin_client.get(reverse(f"admin:scheduling_{name}_changelist"))
+        assert list(listed.context["cl"].result_list) == [row]
         change = admin_client.get(reverse(f"admin:scheduling_{name}_change", args=[row.pk]))
-        assert (name, changelist.status_code, change.status_code) == (name, 200, 200)
-    for name in ("characteristic", "product", "servicetype", "resource"):
-        assert admin_client.get(reverse(f"admin:scheduling_{name}_add")).status_code == 200
-    assert admin_client.get(CHANGELIST, {"q": "alice@example.com"}).status_code == 200
-    assert admin_client.get(reverse("admin:scheduling_resource_changelist"), {"q": "Terry"})
+        assert change.context["original"] == row
+        html = change.content.decode()
+        assert [t for t in texts if t not in html] == [], name
+    for model in (Characteristic, Product, ServiceType, Resource):
+        add = admin_client.get(reverse(f"admin:scheduling_{model._meta.model_name}_add"))
+        assert f"<h1>Add {model._meta.verbose_name}</h1>" in add.content.decode()
 
 
-def test_the_appointment_list_shows_the_sites_local_time(admin_client, booked):
+def test_search_finds_appointments_by_customer_and_technicians_by_name(
+    admin_client, appointment, technician, account, repair
+):
+    olive = ResourceFactory(
+        territories=[account.territory], user__first_name="Olive", user__last_name="Other"
+    )
+    written(account, olive, repair, hour="14:00")  # nobody's: made by a dispatcher
+
+    by_customer = admin_client.get(CHANGELIST, {"q": "alice@example.com"})
+    by_name = admin_client.get(reverse("admin:scheduling_resource_changelist"), {"q": "Terry"})
+
+    assert list(by_customer.context["cl"].result_list) == [appointment]
+    assert "1 result" in by_customer.content.decode()
+    assert list(by_name.context["cl"].result_list) == [technician]
+    html = by_name.content.decode()
+    assert "Terry Tech" in html and "Olive Other" not in html
+
+
+def test_the_appointment_list_shows_the_sites_local_time(admin_client, appointment):
     response = admin_client.get(CHANGELIST)
 
-    local = booked.start.astimezone(LA).strftime("%a %Y-%m-%d %H:%M %Z")
+    local = appointment.start.astimezone(LA).strftime("%a %Y-%m-%d %H:%M %Z")
     assert local.endswith((" 10:00 PST", " 10:00 PDT"))
     assert local in response.content.decode()
     assert "Terry Tech" in response.content.decode()
 
 
-def test_the_change_page_shows_the_history(admin_client, booked):
-    response = admin_client.get(reverse("admin:scheduling_appointment_change", args=[booked.pk]))
+def test_the_change_page_shows_the_history(admin_client, appointment):
+    response = admin_client.get(
+        reverse("admin:scheduling_appointment_change", args=[appointment.pk])
+    )
 
     html = response.content.decode()
     assert "Booked" in html
@@ -128,19 +130,19 @@ def test_the_change_page_shows_the_history(admin_client, booked):
 
 
 def test_the_actions_move_an_appointment_along_and_keep_its_history(
-    admin_client, booked, dispatcher
+    admin_client, appointment, dispatcher
 ):
     for action, status in [
         ("mark_traveling", Status.TRAVELING),
         ("mark_in_progress", Status.IN_PROGRESS),
         ("mark_completed", Status.COMPLETED),
     ]:
-        response = act(admin_client, action, booked)
+        response = act(admin_client, action, appointment)
         assert messages_of(response) == [f"1 appointment(s) now {status.label}."]
-        booked.refresh_from_db()
-        assert booked.status == status
+        appointment.refresh_from_db()
+        assert appointment.status == status
 
-    events = booked.events.filter(kind=AppointmentEvent.Kind.STATUS)
+    events = appointment.events.filter(kind=AppointmentEvent.Kind.STATUS)
     assert [(e.from_status, e.to_status, e.by) for e in events] == [
         (Status.SCHEDULED, Status.TRAVELING, dispatcher),
         (Status.TRAVELING, Status.IN_PROGRESS, dispatcher),
@@ -148,59 +150,61 @@ def test_the_actions_move_an_appointment_along_and_keep_its_history(
     ]
 
 
-def test_a_technician_who_turned_back_is_scheduled_again(admin_client, booked):
-    act(admin_client, "mark_traveling", booked)
-    act(admin_client, "back_to_scheduled", booked)
+def test_a_technician_who_turned_back_is_scheduled_again(admin_client, appointment):
+    act(admin_client, "mark_traveling", appointment)
+    act(admin_client, "back_to_scheduled", appointment)
 
-    booked.refresh_from_db()
-    assert booked.status == Status.SCHEDULED
-    event = booked.events.last()
+    appointment.refresh_from_db()
+    assert appointment.status == Status.SCHEDULED
+    event = appointment.events.last()
     assert (event.from_status, event.to_status) == (Status.TRAVELING, Status.SCHEDULED)
     assert event.note == "Technician turned back"
 
 
 def test_an_illegal_move_is_refused_naming_the_appointment(
-    admin_client, booked, account, technician, repair
+    admin_client, appointment, account, technician, repair
 ):
-    traveling = appointment(account, technician, repair, status=Status.TRAVELING, hour="14:00")
+    traveling = written(account, technician, repair, status=Status.TRAVELING, hour="14:00")
     events = AppointmentEvent.objects.count()
 
-    response = act(admin_client, "mark_completed", booked, traveling)
+    response = act(admin_client, "mark_completed", appointment, traveling)
 
     assert messages_of(response) == [
-        f"Not changed: appointment {booked.pk}, {named(booked)}. "
+        f"Not changed: appointment {appointment.pk}, {named(appointment)}. "
         "An appointment that is Scheduled cannot become Completed.",
         f"Not changed: appointment {traveling.pk}, {named(traveling)}. "
         "An appointment that is Traveling cannot become Completed.",
     ]
-    booked.refresh_from_db()
+    appointment.refresh_from_db()
     traveling.refresh_from_db()
-    assert (booked.status, traveling.status) == (Status.SCHEDULED, Status.TRAVELING)
+    assert (appointment.status, traveling.status) == (Status.SCHEDULED, Status.TRAVELING)
     assert AppointmentEvent.objects.count() == events
 
 
-def test_a_mixed_selection_changes_what_it_can(admin_client, booked, account, technician, repair):
-    done = appointment(account, technician, repair, status=Status.COMPLETED, hour="14:00")
+def test_a_mixed_selection_changes_what_it_can(
+    admin_client, appointment, account, technician, repair
+):
+    done = written(account, technician, repair, status=Status.COMPLETED, hour="14:00")
 
-    response = act(admin_client, "mark_traveling", booked, done)
+    response = act(admin_client, "mark_traveling", appointment, done)
 
     assert messages_of(response) == [
         f"Not changed: appointment {done.pk}, {named(done)}. "
         "An appointment that is Completed cannot become Traveling.",
         "1 appointment(s) now Traveling.",
     ]
-    booked.refresh_from_db()
-    assert booked.status == Status.TRAVELING
+    appointment.refresh_from_db()
+    assert appointment.status == Status.TRAVELING
 
 
-def test_the_dispatcher_cancels_with_a_reason_and_the_customer_hears(admin_client, booked):
-    response = act(admin_client, "cancel_by_dispatcher", booked)
+def test_the_dispatcher_cancels_with_a_reason_and_the_customer_hears(admin_client, appointment):
+    response = act(admin_client, "cancel_by_dispatcher", appointment)
 
     assert messages_of(response) == ["1 appointment(s) now Canceled."]
-    booked.refresh_from_db()
-    assert booked.status == Status.CANCELED
-    assert booked.cancel_reason == "Canceled by dispatcher"
-    event = booked.events.last()
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELED
+    assert appointment.cancel_reason == "Canceled by dispatcher"
+    event = appointment.events.last()
     assert (event.kind, event.from_status, event.note) == (
         AppointmentEvent.Kind.CANCELED,
         Status.SCHEDULED,
@@ -214,9 +218,9 @@ def test_the_dispatcher_cancels_with_a_reason_and_the_customer_hears(admin_clien
 def test_filters_by_status_territory_and_resource(admin_client, account, technician, repair):
     elsewhere = ServiceAccountFactory(territory=TerritoryFactory(name="Tacoma"))
     other_tech = ResourceFactory(territories=[elsewhere.territory])
-    here_scheduled = appointment(account, technician, repair)
-    here_traveling = appointment(account, technician, repair, status=Status.TRAVELING, hour="13:00")
-    there = appointment(elsewhere, other_tech, repair)
+    here_scheduled = written(account, technician, repair)
+    here_traveling = written(account, technician, repair, status=Status.TRAVELING, hour="13:00")
+    there = written(elsewhere, other_tech, repair)
 
     def listed(**params) -> set[int]:
         response = admin_client.get(CHANGELIST, params)
@@ -229,9 +233,9 @@ def test_filters_by_status_territory_and_resource(admin_client, account, technic
     assert listed(resource=other_tech.pk, status__exact="scheduled") == {there.pk}
 
 
-def test_only_comments_can_be_edited(admin_client, booked):
-    url = reverse("admin:scheduling_appointment_change", args=[booked.pk])
-    events = booked.events.count()
+def test_only_comments_can_be_edited(admin_client, appointment):
+    url = reverse("admin:scheduling_appointment_change", args=[appointment.pk])
+    events = appointment.events.count()
     response = admin_client.post(
         url,
         {
@@ -246,18 +250,18 @@ def test_only_comments_can_be_edited(admin_client, booked):
     )
 
     assert response.status_code == 302
-    start = booked.start
-    booked.refresh_from_db()
-    assert booked.comments == "Ring twice."
-    assert (booked.status, booked.start) == (Status.SCHEDULED, start)
-    assert booked.events.count() == events
+    start = appointment.start
+    appointment.refresh_from_db()
+    assert appointment.comments == "Ring twice."
+    assert (appointment.status, appointment.start) == (Status.SCHEDULED, start)
+    assert appointment.events.count() == events
 
 
-def test_appointments_are_not_added_or_deleted_in_admin(admin_client, booked):
+def test_appointments_are_not_added_or_deleted_in_admin(admin_client, appointment):
     assert admin_client.get(reverse("admin:scheduling_appointment_add")).status_code == 403
     assert (
         admin_client.get(
-            reverse("admin:scheduling_appointment_delete", args=[booked.pk])
+            reverse("admin:scheduling_appointment_delete", args=[appointment.pk])
         ).status_code
         == 403
     )

@@ -7,34 +7,12 @@ import pytest
 from django.urls import reverse
 
 from portal.models import OutboxMessage
-from scheduling import services
 from scheduling.models import Appointment
-from tests.factories import CustomerFactory, ResourceFactory, ServiceAccountFactory
+from tests.factories import CustomerFactory, ServiceAccountFactory
 from tests.support.clock import LA, next_weekday_at
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
-
-
-@pytest.fixture
-def site():
-    return ServiceAccountFactory()
-
-
-@pytest.fixture
-def customer(site, client):
-    user = CustomerFactory(service_account=site, first_name="Alice")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def appointment(site, customer, repair):
-    ResourceFactory(territories=[site.territory])
-    return services.book(
-        account=site, customer=customer, product=repair.products.first(), service_type=repair,
-        start=next_weekday_at("10:00"),
-    )  # fmt: skip
 
 
 def _copy(appointment, **fields):
@@ -51,15 +29,15 @@ def _at(appointment, days, status):
     return _copy(appointment, start=start, end=start + timedelta(hours=1), status=status)
 
 
-def test_home_groups_active_upcoming_and_past(client, appointment):
+def test_home_groups_active_upcoming_and_past(alice_client, appointment):
     traveling = _at(appointment, 1, Status.TRAVELING)
     second_traveling = _at(appointment, 2, Status.TRAVELING)
     in_progress = _at(appointment, -1, Status.IN_PROGRESS)
     done = _at(appointment, -7, Status.COMPLETED)
     gone = _at(appointment, -6, Status.CANCELED)
 
-    upcoming = client.get(reverse("portal:home"))
-    past = client.get(reverse("portal:home"), {"tab": "past"})
+    upcoming = alice_client.get(reverse("portal:home"))
+    past = alice_client.get(reverse("portal:home"), {"tab": "past"})
 
     home = upcoming.context["appointments"]
     assert home.active == traveling
@@ -88,9 +66,9 @@ def test_another_accounts_appointment_is_404(client, appointment):
     assert appointment.status == Status.SCHEDULED
 
 
-def test_modify_moves_it_to_a_new_day_and_time(client, appointment):
+def test_modify_moves_it_to_a_new_day_and_time(alice_client, appointment):
     new_start = next_weekday_at("14:00", weekday=3)
-    response = client.post(
+    response = alice_client.post(
         reverse("scheduling:modify", args=[appointment.pk]),
         {"day": new_start.astimezone(LA).date().isoformat(), "start": new_start.isoformat()},
         follow=True,
@@ -101,26 +79,26 @@ def test_modify_moves_it_to_a_new_day_and_time(client, appointment):
     assert OutboxMessage.objects.filter(subject="Your service visit has a new time").exists()
 
 
-def test_the_modify_page_offers_the_current_time_too(client, appointment):
+def test_the_modify_page_offers_the_current_time_too(alice_client, appointment):
     day = appointment.start.astimezone(LA).date().isoformat()
-    html = client.get(
+    html = alice_client.get(
         reverse("scheduling:modify", args=[appointment.pk]), {"day": day}
     ).content.decode()
     # Its own booking does not block the day: 10:00 is still offered.
     assert ">10:00 AM<" in html
 
 
-def test_cancel_asks_for_a_reason_then_cancels(client, appointment):
+def test_cancel_asks_for_a_reason_then_cancels(alice_client, appointment):
     url = reverse("scheduling:cancel", args=[appointment.pk])
-    page = client.get(url)
+    page = alice_client.get(url)
     assert "Cancel this visit?" in page.content.decode()
 
-    empty = client.post(url, {"reason": ""})
+    empty = alice_client.post(url, {"reason": ""})
     assert "Please tell us why you are canceling." in empty.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == Status.SCHEDULED
 
-    done = client.post(url, {"reason": "Fixed it myself"}, follow=True)
+    done = alice_client.post(url, {"reason": "Fixed it myself"}, follow=True)
     assert "Your visit is canceled." in done.content.decode()
     appointment.refresh_from_db()
     assert (appointment.status, appointment.cancel_reason) == (Status.CANCELED, "Fixed it myself")
@@ -129,10 +107,10 @@ def test_cancel_asks_for_a_reason_then_cancels(client, appointment):
 @pytest.mark.parametrize(
     "status", [Status.TRAVELING, Status.IN_PROGRESS, Status.COMPLETED, Status.CANCELED]
 )
-def test_only_scheduled_visits_can_be_modified_or_canceled(client, appointment, status):
+def test_only_scheduled_visits_can_be_modified_or_canceled(alice_client, appointment, status):
     Appointment.objects.filter(pk=appointment.pk).update(status=status)
     for name in ("modify", "cancel"):
-        response = client.post(
+        response = alice_client.post(
             reverse(f"scheduling:{name}", args=[appointment.pk]), {"reason": "x"}, follow=True
         )
         assert "can no longer be changed online" in response.content.decode()
@@ -140,8 +118,8 @@ def test_only_scheduled_visits_can_be_modified_or_canceled(client, appointment, 
     assert appointment.status == status
 
 
-def test_the_calendar_file_downloads(client, appointment):
-    response = client.get(reverse("scheduling:calendar", args=[appointment.pk]))
+def test_the_calendar_file_downloads(alice_client, appointment):
+    response = alice_client.get(reverse("scheduling:calendar", args=[appointment.pk]))
     assert response["Content-Type"] == "text/calendar"
     assert b"BEGIN:VEVENT" in response.content
     assert b"METHOD:PUBLISH" in response.content
@@ -149,12 +127,12 @@ def test_the_calendar_file_downloads(client, appointment):
 
 
 def test_home_shows_the_latest_fifty_past_visits_in_a_fixed_number_of_queries(
-    client, appointment, django_assert_max_num_queries
+    alice_client, appointment, django_assert_max_num_queries
 ):
     for days in range(1, 56):
         _at(appointment, -7 * days, Status.COMPLETED)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("portal:home"), {"tab": "past"})
+        response = alice_client.get(reverse("portal:home"), {"tab": "past"})
     html = response.content.decode()
     assert "Past (55)" in html
     assert "Your 50 most recent visits of 55." in html

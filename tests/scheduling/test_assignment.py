@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduling.assignment import pick
+from scheduling.assignment import rank
 from scheduling.availability import ResourcePlan, Stop, local_day, working_windows
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -20,36 +20,40 @@ def resource(rid, home, stops=()):
     return ResourcePlan(rid, home, windows, list(stops))
 
 
+def ranked_ids(plans):
+    return [p.resource_id for p in rank(plans, START, END, SITE, 40)]
+
+
 def visit(hh, where):
     start = datetime(2030, 3, 4, hh, 0, tzinfo=LA)
     return Stop(start, start + timedelta(hours=1), where)
 
 
 def test_the_least_travel_wins():
-    assert pick([resource(1, FAR), resource(2, NEAR)], START, END, SITE, 40).resource_id == 2
+    assert ranked_ids([resource(1, FAR), resource(2, NEAR)]) == [2, 1]
 
 
 def test_distance_counts_from_the_previous_stop_that_day():
     # Resource 1 lives far away but its 10:00 visit is at the site itself.
-    chosen = pick([resource(1, FAR, [visit(10, SITE)]), resource(2, NEAR)], START, END, SITE, 40)
-    assert (chosen.resource_id, chosen.distance_km) == (1, 0)
+    ranked = rank([resource(1, FAR, [visit(10, SITE)]), resource(2, NEAR)], START, END, SITE, 40)
+    assert [(p.resource_id, round(p.distance_km, 1)) for p in ranked] == [(1, 0), (2, 1.3)]
 
 
 def test_a_tie_goes_to_fewer_appointments_that_day():
     busy = resource(1, SITE, [visit(8, SITE), visit(15, SITE)])
     idle = resource(2, SITE)
-    assert pick([busy, idle], START, END, SITE, 40).resource_id == 2
+    assert ranked_ids([busy, idle]) == [2, 1]
 
 
 def test_then_to_the_lowest_id():
-    assert pick([resource(7, NEAR), resource(3, NEAR)], START, END, SITE, 40).resource_id == 3
+    assert ranked_ids([resource(7, NEAR), resource(3, NEAR)]) == [3, 7]
 
 
 def test_a_resource_that_cannot_reach_its_next_stop_is_not_chosen():
     # Resource 1's 14:00 visit is in Tacoma, an hour's drive from the site.
     tight = resource(1, NEAR, [visit(14, FAR)])
-    assert pick([tight, resource(2, FAR)], START, END, SITE, 40).resource_id == 2
+    assert ranked_ids([tight, resource(2, FAR)]) == [2]
 
 
-def test_nobody_free_is_none():
-    assert pick([resource(1, NEAR, [visit(13, SITE)])], START, END, SITE, 40) is None
+def test_nobody_free_ranks_nobody():
+    assert ranked_ids([resource(1, NEAR, [visit(13, SITE)])]) == []

@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduling.availability import (
+    Grid,
     Interval,
     NoSlots,
     ResourcePlan,
     Rules,
     Stop,
     Window,
-    candidate_starts,
     day_slots,
     local_day,
     place,
@@ -39,11 +39,15 @@ def plan(hours=MON_TO_FRI_8_TO_16, span_day=date(2030, 3, 4), home=NEAR, stops=(
 
 
 def rules(now, step=30, speed=40.0, notice=timedelta(hours=2), horizon=timedelta(days=30)):
-    return Rules(timedelta(minutes=step), speed, now + notice, now + horizon)
+    return Rules(Grid(timedelta(minutes=step), LA), speed, now + notice, now + horizon)
 
 
 def local_times(starts):
-    return [s.astimezone(LA).strftime("%H:%M") for s in starts]
+    return local_times_in(starts, LA)
+
+
+def local_times_in(starts, zone):
+    return [s.astimezone(zone).strftime("%H:%M") for s in starts]
 
 
 NOW = at("2030-03-01", "09:00")
@@ -171,15 +175,15 @@ def test_dst_days_keep_working_hours_on_the_wall_clock(day, hours_long, utc_8am)
     assert slots.starts[0].astimezone(UTC).strftime("%H:%M") == utc_8am
 
 
-def test_candidate_starts_on_a_dst_day_stay_on_the_local_grid():
-    spring = local_day(date(2030, 3, 10), LA)
-    starts = candidate_starts(spring, timedelta(minutes=30))
+def test_the_grid_on_a_dst_day_stays_on_the_local_wall_clock():
+    every_30 = Grid(timedelta(minutes=30), LA)
+    starts = every_30.starts(local_day(date(2030, 3, 10), LA))
     assert len(starts) == 46  # 23 hours
     labels = local_times(starts)
     assert "02:00" not in labels and "02:30" not in labels  # the skipped hour
     assert labels[:6] == ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30"]
-    fall = local_day(date(2030, 11, 3), LA)
-    assert len(candidate_starts(fall, timedelta(minutes=30))) == 50  # 25 hours
+    fall = every_30.starts(local_day(date(2030, 11, 3), LA))
+    assert local_times(fall) == [*labels[:4], "02:00", "02:30", *labels[4:]]  # each once
 
 
 def test_windows_come_from_the_resource_time_zone():
@@ -244,3 +248,65 @@ def test_overlapping_or_touching_hours_make_one_window():
     p = ResourcePlan(1, SITE, windows, [tacoma_at_noon])
     assert place(p, at("2030-03-04", "10:30"), at("2030-03-04", "11:30"), SITE, 40.0) is None
     assert place(p, at("2030-03-04", "09:30"), at("2030-03-04", "10:30"), SITE, 40.0) is not None
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+EVERY_45 = timedelta(minutes=45)
+
+
+def wall_clock_grid(step_minutes: int, *, skip: range = range(0)) -> list[str]:
+    """Every step from midnight as a clock on the wall shows it, without the minutes in
+    `skip` (the hour a spring-forward day does not have)."""
+    minutes = [m for m in range(0, 24 * 60, step_minutes) if m not in skip]
+    return [f"{m // 60:02d}:{m % 60:02d}" for m in minutes]
+
+
+def every_five_minutes(span: Interval) -> list[datetime]:
+    five = timedelta(minutes=5)
+    return [span.start + i * five for i in range((span.end - span.start) // five)]
+
+
+def test_a_spring_forward_day_keeps_the_wall_clock_grid_and_skips_the_missing_hour():
+    # 2027-03-28, Berlin: 02:00 CET jumps to 03:00 CEST, so 02:15 does not exist.
+    grid, day = Grid(EVERY_45, BERLIN), local_day(date(2027, 3, 28), BERLIN)
+    starts = grid.starts(day)
+    assert local_times_in(starts, BERLIN) == wall_clock_grid(45, skip=range(120, 180))
+    assert [t for t in every_five_minutes(day) if grid.has(t)] == starts
+
+
+def test_a_fall_back_day_offers_each_wall_clock_time_once_at_its_first_occurrence():
+    # 2027-10-31, Berlin: 03:00 CEST falls back to 02:00 CET; 02:00-02:59 happen twice.
+    grid, day = Grid(EVERY_45, BERLIN), local_day(date(2027, 10, 31), BERLIN)
+    starts = grid.starts(day)
+    assert local_times_in(starts, BERLIN) == wall_clock_grid(45)
+    twice = starts[wall_clock_grid(45).index("02:15")]
+    assert twice.astimezone(BERLIN).utcoffset() == timedelta(hours=2)  # CEST, the first
+    assert not grid.has(twice + timedelta(hours=1))  # 02:15 CET, the second
+    assert grid.has(datetime(2027, 10, 31, 2, 15, tzinfo=BERLIN))  # fold=0: the first
+    assert [t for t in every_five_minutes(day) if grid.has(t)] == starts
+
+
+def test_a_customer_in_another_zone_gets_the_site_grid_shown_in_their_own_time():
+    # 2027-03-20: New York is already on summer time, Berlin not yet: 5 hours apart, so a
+    # 45-minute grid from New York's midnight would fall at :15 and :45 past Berlin's.
+    saturday = date(2027, 3, 20)
+    new_york_day = local_day(saturday, NEW_YORK)  # 05:00 Saturday to 05:00 Sunday in Berlin
+    grid = Grid(EVERY_45, BERLIN)
+    starts = grid.starts(new_york_day)
+    assert local_times_in(starts, BERLIN) == (
+        wall_clock_grid(45)[7:] + wall_clock_grid(45)[:7]  # 05:15 .. 23:15, 00:00 .. 04:30
+    )
+    assert local_times_in(starts, NEW_YORK)[:4] == ["00:15", "01:00", "01:45", "02:30"]
+    assert [t for t in every_five_minutes(new_york_day) if grid.has(t)] == starts
+
+    berlin_site = (52.52, 13.405)
+    hours = working_windows([(5, time(8), time(16))], BERLIN, new_york_day)
+    now = datetime(2027, 3, 15, 12, tzinfo=UTC)
+    slots = day_slots(
+        day=new_york_day, duration=HOUR, plans=[ResourcePlan(1, berlin_site, hours, [])],
+        site=berlin_site, rules=Rules(grid, 40.0, now, now + timedelta(days=30)), now=now,
+    )  # fmt: skip
+    assert local_times_in(slots.starts, BERLIN) == [
+        "08:15", "09:00", "09:45", "10:30", "11:15", "12:00", "12:45", "13:30", "14:15", "15:00",
+    ]  # fmt: skip

@@ -17,7 +17,6 @@ from tests.factories import (
     CustomerFactory,
     ProductFactory,
     ResourceFactory,
-    ServiceAccountFactory,
     ServiceTypeFactory,
 )
 from tests.support.clock import LA, next_weekday_at
@@ -26,23 +25,6 @@ pytestmark = pytest.mark.django_db
 
 BOOK = reverse("scheduling:book")
 SLOTS = reverse("scheduling:slots")
-
-
-@pytest.fixture
-def site():
-    return ServiceAccountFactory()
-
-
-@pytest.fixture
-def customer(site, client):
-    user = CustomerFactory(service_account=site, time_zone="America/Los_Angeles")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def technician(site):
-    return ResourceFactory(territories=[site.territory])
 
 
 def utc(moment) -> str:
@@ -60,12 +42,12 @@ def _form(repair, start, **extra):
     } | extra
 
 
-def test_choosing_a_product_offers_its_bookable_service_types(client, customer, repair):
+def test_choosing_a_product_offers_its_bookable_service_types(alice_client, repair):
     hidden = ServiceTypeFactory(name="Warranty inspection", bookable_on_portal=False,
                                 products=[repair.products.first()])  # fmt: skip
     ServiceTypeFactory(name="EV survey", products=[ProductFactory(name="EV charger")])
 
-    html = client.get(BOOK, {"product": repair.products.first().pk}).content.decode()
+    html = alice_client.get(BOOK, {"product": repair.products.first().pk}).content.decode()
 
     assert "Repair visit" in html
     assert hidden.name not in html and "EV survey" not in html
@@ -73,11 +55,11 @@ def test_choosing_a_product_offers_its_bookable_service_types(client, customer, 
 
 
 def test_the_days_show_which_have_times_and_the_chosen_day_its_slots(
-    client, customer, repair, technician
+    alice_client, repair, technician
 ):
     monday = next_weekday_at("00:00")
     saturday = monday + timedelta(days=5)
-    response = client.get(
+    response = alice_client.get(
         BOOK,
         {"product": repair.products.first().pk, "service_type": repair.pk,
          "day": monday.date().isoformat()},
@@ -90,9 +72,9 @@ def test_the_days_show_which_have_times_and_the_chosen_day_its_slots(
     assert ">8:30 AM<" in html and ">3:00 PM<" in html and ">8:00 AM<" not in html
 
 
-def test_a_day_click_gets_just_the_slots_partial(client, customer, repair, technician):
+def test_a_day_click_gets_just_the_slots_partial(alice_client, repair, technician):
     monday = next_weekday_at("00:00").date()
-    response = client.get(
+    response = alice_client.get(
         SLOTS,
         {"service_type": repair.pk, "day": monday.isoformat()},
         headers={"HX-Request": "true"},
@@ -104,33 +86,35 @@ def test_a_day_click_gets_just_the_slots_partial(client, customer, repair, techn
 
 
 def test_the_slots_for_a_day_take_a_fixed_number_of_queries(
-    client, customer, repair, site, django_assert_max_num_queries
+    alice_client, alice, repair, account, django_assert_max_num_queries
 ):
     monday = next_weekday_at("00:00").date()
     params = {"service_type": repair.pk, "day": monday.isoformat()}
-    ResourceFactory(territories=[site.territory])
-    client.get(SLOTS, params)  # warm the session and settings row
+    ResourceFactory(territories=[account.territory])
+    alice_client.get(SLOTS, params)  # warm the session and settings row
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(SLOTS, params)
+        alice_client.get(SLOTS, params)
     for _ in range(10):
-        tech = ResourceFactory(territories=[site.territory])
+        tech = ResourceFactory(territories=[account.territory])
         Appointment.objects.create(
-            service_account=site, customer=customer, product=repair.products.first(),
+            service_account=account, customer=alice, product=repair.products.first(),
             service_type=repair, resource=tech, start=next_weekday_at("09:00"),
             end=next_weekday_at("10:00"),
         )  # fmt: skip
     with CaptureQueriesContext(connection) as many:
-        client.get(SLOTS, params)
+        alice_client.get(SLOTS, params)
     assert len(many) == len(few) <= 10
 
 
-def test_booking_with_a_plain_post_lands_on_the_confirmation(client, customer, repair, technician):
+def test_booking_with_a_plain_post_lands_on_the_confirmation(
+    alice_client, alice, repair, technician
+):
     start = next_weekday_at("10:00")
-    response = client.post(BOOK, _form(repair, start), follow=True)
+    response = alice_client.post(BOOK, _form(repair, start), follow=True)
 
     appointment = Appointment.objects.get()
     assert response.redirect_chain == [
@@ -139,25 +123,25 @@ def test_booking_with_a_plain_post_lands_on_the_confirmation(client, customer, r
     html = response.content.decode()
     assert "Your visit is booked." in html
     assert "10:00 AM – 11:00 AM" in html
-    assert appointment.customer == customer and appointment.comments == "Dog in the yard"
+    assert appointment.customer == alice and appointment.comments == "Dog in the yard"
     assert OutboxMessage.objects.get().subject == "Your service visit is booked"
 
 
-def test_the_same_form_posted_twice_books_once(client, customer, repair, technician):
+def test_the_same_form_posted_twice_books_once(alice_client, repair, technician):
     form = _form(repair, next_weekday_at("10:00"))
-    first = client.post(BOOK, form)
-    second = client.post(BOOK, form)
+    first = alice_client.post(BOOK, form)
+    second = alice_client.post(BOOK, form)
     assert first["Location"] == second["Location"]
     assert Appointment.objects.count() == 1
 
 
-def test_a_lost_race_says_so_and_offers_fresh_slots(client, customer, repair, technician, site):
+def test_a_lost_race_says_so_and_offers_fresh_slots(alice_client, repair, technician, account):
     start = next_weekday_at("10:00")
-    other = CustomerFactory(service_account=site)
-    services.book(account=site, customer=other, product=repair.products.first(),
+    other = CustomerFactory(service_account=account)
+    services.book(account=account, customer=other, product=repair.products.first(),
                   service_type=repair, start=start)  # fmt: skip
 
-    response = client.post(BOOK, _form(repair, start))
+    response = alice_client.post(BOOK, _form(repair, start))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -182,33 +166,37 @@ def test_a_lost_race_says_so_and_offers_fresh_slots(client, customer, repair, te
         ({"start": "0001-01-01T00:10:00+05:00"}, "Pick one of the offered times."),
     ],
 )
-def test_bad_booking_input_is_a_form_error(client, customer, repair, technician, change, message):
-    response = client.post(BOOK, _form(repair, next_weekday_at("10:00")) | change)
+def test_bad_booking_input_is_a_form_error(alice_client, repair, technician, change, message):
+    response = alice_client.post(BOOK, _form(repair, next_weekday_at("10:00")) | change)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Appointment.objects.exists()
 
 
-def test_a_service_type_of_another_product_is_refused(client, customer, repair, technician):
+def test_a_service_type_of_another_product_is_refused(alice_client, repair, technician):
     other = ServiceTypeFactory(name="EV survey", products=[ProductFactory(name="EV charger")])
-    response = client.post(BOOK, _form(repair, next_weekday_at("10:00"), service_type=other.pk))
+    response = alice_client.post(
+        BOOK, _form(repair, next_weekday_at("10:00"), service_type=other.pk)
+    )
     assert "Choose a service type offered for this product." in response.content.decode()
     assert not Appointment.objects.exists()
 
 
-def test_no_technician_with_the_skills_says_so(client, customer, heat_pump, technician):
+def test_no_technician_with_the_skills_says_so(alice_client, heat_pump, technician):
     gas = ServiceTypeFactory(name="Gas check", products=[heat_pump],
                              requires=[CharacteristicFactory(name="Gas safe")])  # fmt: skip
-    html = client.get(BOOK, {"product": heat_pump.pk, "service_type": gas.pk}).content.decode()
+    html = alice_client.get(
+        BOOK, {"product": heat_pump.pk, "service_type": gas.pk}
+    ).content.decode()
     assert "No technician with the skills this visit needs serves your area." in html
     assert 'name="day"' not in html
 
 
-def test_the_slots_are_in_the_customer_time_zone(client, customer, repair, technician):
-    customer.time_zone = "America/New_York"
-    customer.save()
+def test_the_slots_are_in_the_customer_time_zone(alice_client, alice, repair, technician):
+    alice.time_zone = "America/New_York"
+    alice.save()
     monday = next_weekday_at("00:00").date()
-    html = client.get(
+    html = alice_client.get(
         SLOTS, {"service_type": repair.pk, "day": monday.isoformat()}
     ).content.decode()
     assert ">11:30 AM<" in html and ">6:00 PM<" in html  # 8:30-15:00 in Seattle
@@ -222,11 +210,11 @@ def test_every_booking_page_is_for_customers_only(client, dispatcher):
     assert "not linked to a customer site" in response.content.decode()
 
 
-def test_a_dst_day_offers_the_wall_clock_hours(site, repair, technician):
+def test_a_dst_day_offers_the_wall_clock_hours(account, repair, technician):
     # The Monday after the spring change in 2031: 8:00 PDT is 15:00 UTC, not 16:00.
     monday = timezone.datetime(2031, 3, 10).date()
     now = timezone.datetime(2031, 3, 6, 12, tzinfo=ZoneInfo("UTC"))
-    calendar = services.availability(account=site, service_type=repair, days=[monday], now=now)
+    calendar = services.availability(account=account, service_type=repair, days=[monday], now=now)
     starts = calendar.slots(monday).starts
     assert starts[0].astimezone(ZoneInfo("UTC")).hour == 15 and starts[0].minute == 30
     assert [s.astimezone(LA).strftime("%H:%M") for s in starts][-1] == "15:00"
@@ -234,20 +222,20 @@ def test_a_dst_day_offers_the_wall_clock_hours(site, repair, technician):
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2001-01-01"])
-def test_slots_for_a_day_outside_the_horizon_are_a_400(client, customer, repair, day):
-    response = client.get(SLOTS, {"service_type": repair.pk, "day": day})
+def test_slots_for_a_day_outside_the_horizon_are_a_400(alice_client, repair, day):
+    response = alice_client.get(SLOTS, {"service_type": repair.pk, "day": day})
     assert response.status_code == 400
     assert "Pick one of the days shown." in response.content.decode()
 
 
 def test_a_used_form_sent_again_with_other_choices_books_nothing_new(
-    client, customer, repair, technician
+    alice_client, repair, technician
 ):
     token = str(uuid.uuid4())
-    first = client.post(BOOK, _form(repair, next_weekday_at("10:00"), token=token))
+    first = alice_client.post(BOOK, _form(repair, next_weekday_at("10:00"), token=token))
     assert first.status_code == 302
     # Back button, another time, same form token.
-    again = client.post(BOOK, _form(repair, next_weekday_at("14:00"), token=token))
+    again = alice_client.post(BOOK, _form(repair, next_weekday_at("14:00"), token=token))
 
     html = again.content.decode()
     assert again.status_code == 200
@@ -256,8 +244,8 @@ def test_a_used_form_sent_again_with_other_choices_books_nothing_new(
     assert Appointment.objects.count() == 1
 
 
-def test_the_booking_page_is_never_cached(client, customer):
-    assert "no-store" in client.get(BOOK)["Cache-Control"]
+def test_the_booking_page_is_never_cached(alice_client):
+    assert "no-store" in alice_client.get(BOOK)["Cache-Control"]
 
 
 def test_a_signed_out_htmx_request_sends_the_whole_page_to_sign_in(client, repair):

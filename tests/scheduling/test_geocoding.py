@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from scheduling import geocoding
+from scheduling.geocoding import fill_location
 from scheduling.models import ServiceAccount
-from scheduling.services import fill_location
 from tests.factories import ServiceAccountFactory, TerritoryFactory
 
 

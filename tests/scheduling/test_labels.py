@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.templatetags.scheduling_tags import duration, local_time
+from scheduling.timelabels import local_period, local_text
 
 UTC = ZoneInfo("UTC")
 
@@ -21,3 +22,44 @@ def test_the_repeated_hour_when_clocks_go_back_says_which_one():
 
 def test_durations_read_as_hours_and_minutes():
     assert [duration(timedelta(minutes=m)) for m in (30, 60, 90)] == ["30 min", "1 h", "1 h 30 min"]
+
+
+def test_a_moment_names_its_zone_as_that_date_calls_it():
+    berlin = ZoneInfo("Europe/Berlin")
+    assert (
+        local_text(datetime(2027, 1, 11, 9, 0, tzinfo=UTC), berlin)
+        == "Mon 11 Jan 2027, 10:00 AM CET"
+    )
+    assert (
+        local_text(datetime(2027, 7, 12, 8, 0, tzinfo=UTC), berlin)
+        == "Mon 12 Jul 2027, 10:00 AM CEST"
+    )
+    # 28 March 2027: 02:00 CET becomes 03:00 CEST.
+    assert (
+        local_text(datetime(2027, 3, 28, 1, 30, tzinfo=UTC), berlin)
+        == "Sun 28 Mar 2027, 3:30 AM CEST"
+    )
+    assert (
+        local_text(datetime(2027, 3, 28, 0, 30, tzinfo=UTC), "UTC")
+        == "Sun 28 Mar 2027, 12:30 AM UTC"
+    )
+
+
+def test_a_zone_without_an_abbreviation_is_called_by_its_name():
+    moment = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+    assert local_text(moment, "America/Sao_Paulo", "H:i") == "06:00 America/Sao_Paulo"
+    assert local_text(moment, "Asia/Kolkata", "H:i") == "14:30 IST"
+
+
+def test_a_period_names_the_zone_once_unless_the_clocks_changed():
+    start = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+    assert local_period(start, start + timedelta(hours=1), "Europe/Berlin") == (
+        "Mon 11 Jan 2027, 10:00 AM – 11:00 AM CET"
+    )
+    overnight = local_period(start, start + timedelta(hours=15), "Europe/Berlin")
+    assert overnight == "Mon 11 Jan 2027, 10:00 AM – Tue 12 Jan 2027, 1:00 AM CET"
+    # 31 October 2027: 03:00 CEST becomes 02:00 CET.
+    change = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    assert local_period(change, change + timedelta(hours=1), "Europe/Berlin") == (
+        "Sun 31 Oct 2027, 2:30 AM CEST – 2:30 AM CET"
+    )

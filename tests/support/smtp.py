@@ -1,18 +1,13 @@
 """A local SMTP server standing in for the mail provider in tests."""
 
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+from tests.support.ports import free_port
+
 REFUSED_DOMAIN = "refused.invalid"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Handler:
@@ -32,7 +27,7 @@ class _Handler:
 
 class SMTPStandIn:
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self.received: list[tuple[list[str], bytes]] = []
         self._controller = Controller(_Handler(self.received), hostname="127.0.0.1", port=self.port)
 

@@ -186,11 +186,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, base_url: str, **options):
         # The summary goes last, after commit, when any mail the load sent has been printed.
-        invitation = self._load()
-        self._print_summary(base_url.rstrip("/"), invitation)
+        base_url = base_url.rstrip("/")
+        invitation = self._load(base_url)
+        self._print_summary(base_url, invitation)
 
     @transaction.atomic
-    def _load(self) -> Invitation | None:
+    def _load(self, base_url: str) -> Invitation | None:
         territories = {name: Territory.objects.get_or_create(name=name)[0] for name in TERRITORIES}
         accounts = {}
         for name, address, territory, lat, lon in ACCOUNTS:
@@ -244,6 +245,7 @@ class Command(BaseCommand):
                 email=INVITEE[1],
                 service_account=accounts["Bob's Bakery"],
                 created_by=dispatcher,
+                base_url=base_url,
             )
 
         account = accounts["Alice Anderson residence"]

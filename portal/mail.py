@@ -1,0 +1,26 @@
+"""Django's mail backend for the whole project: each message becomes an outbox row in the
+caller's transaction, and its delivery task is enqueued once that transaction commits, so a
+rolled-back change sends nothing and a committed one is never forgotten."""
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+
+from portal import outbox, tasks
+from portal.models import OutboxMessage
+
+
+class OutboxBackend(BaseEmailBackend):
+    def send_messages(self, email_messages) -> int:
+        ids = []
+        for message in email_messages:
+            recipients = message.recipients()
+            if not recipients:
+                continue
+            row = OutboxMessage.objects.create(
+                subject=str(message.subject)[:998],
+                to=", ".join(recipients),
+                from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+                payload=outbox.serialize(message),
+            )
+            ids.append(row.pk)
+        return tasks.enqueue_on_commit(ids)
