@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from portal.models import OutboxMessage
 from scheduling.models import Appointment
 from tests.e2e.conftest import csp_violations
 from tests.factories import PASSWORD, CustomerFactory, ResourceFactory, ServiceAccountFactory
@@ -78,12 +79,17 @@ def test_no_main_page_breaks_the_policy(page, live_server, csp_refusals, visit, 
 
     page.get_by_role("button", name="Sign out").click()
     _sign_in(page, site + reverse("admin:login"), dispatcher.email, button="Log in")
+    mail = OutboxMessage.objects.create(
+        subject="Hello", to="pat@example.com", from_email="desk@example.com",
+        payload={"body": "Line one\nLine two"},
+    )  # fmt: skip
     admin_pages = [
         reverse("admin:index"),
         reverse("admin:scheduling_appointment_changelist"),
         reverse("admin:scheduling_appointment_change", args=[visit.pk]),
         reverse("admin:scheduling_resource_change", args=[visit.resource_id]),
         reverse("admin:portal_invitation_add"),
+        reverse("admin:portal_outboxmessage_change", args=[mail.pk]),
     ]
     for url in admin_pages:
         _open(page, site + url, seen)
