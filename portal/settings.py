@@ -127,9 +127,10 @@ else:
 AUTH_USER_MODEL = "portal.User"
 # The user's link to their site, which scheduling reads without knowing the user model.
 CUSTOMER_ACCOUNT_FIELD = "service_account"
+# Django's and allauth's, each loading the user with their service account in one query.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "portal.auth.ModelBackend",
+    "portal.auth.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -102,7 +102,7 @@ def create_profile(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             request.session.pop(REDEEM_SESSION_KEY, None)
-            login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            login(request, user, backend="portal.auth.AuthenticationBackend")
             messages.success(request, f"Welcome, {user.first_name}! Your profile is ready.")
             return redirect("portal:home")
     context = {"form": form, "invitation": invitation, "account": account}

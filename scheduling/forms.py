@@ -4,21 +4,27 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.functional import cached_property
 
+from scheduling.catalogue import catalogue
 from scheduling.models import Product, ServiceType
 
 
-def bookable_products():
-    return (
-        Product.objects.filter(active=True, service_types__bookable_on_portal=True)
-        .distinct()
-        .order_by("name")
-    )
+class OfferedChoiceField(forms.Field):
+    """One of `offered` (objects by primary key, from the catalogue), checked without a
+    query."""
 
+    default_error_messages = {"invalid_choice": "Select a valid choice."}
 
-def bookable_service_types(product: Product | int | None):
-    if not product:
-        return ServiceType.objects.none()
-    return ServiceType.objects.filter(bookable_on_portal=True, products=product).order_by("name")
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.offered: dict = {}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        choice = self.offered.get(_pk(value))
+        if choice is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+        return choice
 
 
 class SlotForm(forms.Form):
@@ -61,15 +67,12 @@ class SlotForm(forms.Form):
 
 
 class BookingForm(SlotForm):
-    product = forms.ModelChoiceField(
+    product = OfferedChoiceField(
         label="Product",
-        queryset=Product.objects.none(),
-        empty_label="Choose a product",
         error_messages={"invalid_choice": "Choose one of the products listed."},
     )
-    service_type = forms.ModelChoiceField(
+    service_type = OfferedChoiceField(
         label="Service type",
-        queryset=ServiceType.objects.none(),
         error_messages={"invalid_choice": "Choose a service type offered for this product."},
     )
     comments = forms.CharField(
@@ -89,12 +92,13 @@ class BookingForm(SlotForm):
         from its data."""
         super().__init__(data, **kwargs)
         self.choices = data if data is not None else (choices or {})
-        self.fields["product"].queryset = bookable_products()
+        offer = catalogue()
+        self.products = list(offer.products.values())
         # The service types of the product the customer chose; the product field itself
         # checks that product.
-        self.fields["service_type"].queryset = bookable_service_types(
-            _pk(self.choices.get("product"))
-        )
+        self.service_types = offer.service_types_for(_pk(self.choices.get("product")))
+        self.fields["product"].offered = offer.products
+        self.fields["service_type"].offered = {st.pk: st for st in self.service_types}
 
     @cached_property
     def chosen_product(self) -> Product | None:
@@ -109,8 +113,7 @@ class BookingForm(SlotForm):
         cleaned = getattr(self, "cleaned_data", {})
         if name in cleaned:
             return cleaned[name]
-        pk = _pk(self.choices.get(name))
-        return self.fields[name].queryset.filter(pk=pk).first() if pk else None
+        return self.fields[name].offered.get(_pk(self.choices.get(name)))
 
 
 def _pk(raw) -> int | None:

@@ -1,7 +1,8 @@
 """From the database to the plain data availability.py and assignment.py work on.
 
 A fixed number of queries whatever the number of resources and appointments: the
-eligible resources, their hours, their time off, their appointments.
+eligible resources with their hours and time off (kept per process until a dispatcher
+changes them, see caches.py), and their appointments, read on every request.
 """
 
 from collections import defaultdict
@@ -9,7 +10,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from scheduling.availability import (
     Interval,
@@ -21,6 +23,7 @@ from scheduling.availability import (
     subtract,
     working_windows,
 )
+from scheduling.caches import per_planning_version
 from scheduling.models import (
     Appointment,
     Resource,
@@ -39,18 +42,9 @@ def eligible_resources(
     account: ServiceAccount, service_type: ServiceType, rules: SchedulingSettings
 ) -> list[Resource]:
     """Active resources serving the account's territory with every characteristic the
-    service type requires, within the maximum travel radius of the site."""
-    required = list(
-        ServiceType.required_characteristics.through.objects.filter(
-            servicetype_id=service_type.pk
-        ).values_list("characteristic_id", flat=True)
-    )
-    resources = Resource.objects.filter(active=True, territories=account.territory_id)
-    if required:
-        resources = resources.annotate(
-            matched=Count("characteristics", filter=Q(characteristics__in=required), distinct=True)
-        ).filter(matched=len(required))
-    resources = list(resources.order_by("id"))
+    service type requires, within the maximum travel radius of the site; each with its
+    weekly hours and coming time off, as load_plans needs them. Shared, read-only."""
+    resources = _eligible_in_territory(account.territory_id, service_type.pk)
     if rules.max_travel_km and account.point:
         resources = [
             r for r in resources if distance_km(r.home, account.point) <= rules.max_travel_km
@@ -58,41 +52,61 @@ def eligible_resources(
     return resources
 
 
+@per_planning_version
+def _eligible_in_territory(territory_id: int, service_type_id: int) -> list[Resource]:
+    required = list(
+        ServiceType.required_characteristics.through.objects.filter(
+            servicetype_id=service_type_id
+        ).values_list("characteristic_id", flat=True)
+    )
+    resources = Resource.objects.filter(active=True, territories=territory_id)
+    if required:
+        resources = resources.annotate(
+            matched=Count("characteristics", filter=Q(characteristics__in=required), distinct=True)
+        ).filter(matched=len(required))
+    # Time off that has ended by now can never matter again; the rest is kept until the
+    # next change, however long that is.
+    coming = TimeOff.objects.filter(end__gt=timezone.now() - MARGIN).order_by()
+    return list(
+        resources.order_by("id").prefetch_related(
+            Prefetch("hours", WorkingHours.objects.order_by(), to_attr="weekly_hours"),
+            Prefetch("time_off", coming, to_attr="coming_time_off"),
+        )
+    )
+
+
 def load_plans(
     resources: Sequence[Resource], span: Interval, *, exclude_appointment: int | None = None
 ) -> list[ResourcePlan]:
     """Each resource's shifts that touch the span (time off taken out) and its
-    appointments in them: all that decides whether it can take a visit in the span."""
-    ids = [r.id for r in resources]
-    hours = defaultdict(list)
-    for rid, weekday, start, end in (
-        WorkingHours.objects.filter(resource_id__in=ids)
-        .order_by()
-        .values_list("resource_id", "weekday", "start", "end")
-    ):
-        hours[rid].append((weekday, start, end))
+    appointments in them: all that decides whether it can take a visit in the span.
+    The resources come from eligible_resources, with their hours and time off."""
     # A shift that starts the evening before (in another time zone, or overnight) can
     # still reach into the span.
     widened = Interval(span.start - MARGIN, span.end + MARGIN)
     windows = {
-        r.id: shifts_touching(working_windows(hours[r.id], ZoneInfo(r.time_zone), widened), span)
+        r.id: shifts_touching(
+            working_windows(
+                [(h.weekday, h.start, h.end) for h in r.weekly_hours],
+                ZoneInfo(r.time_zone),
+                widened,
+            ),
+            span,
+        )
         for r in resources
     }
     all_windows = [w for ws in windows.values() for w in ws]
     if not all_windows:
         return [ResourcePlan(r.id, r.home, [], []) for r in resources]
     envelope = Interval(min(w.start for w in all_windows), max(w.end for w in all_windows))
-
-    time_off = defaultdict(list)
-    for rid, start, end in (
-        TimeOff.objects.filter(resource_id__in=ids, start__lt=envelope.end, end__gt=envelope.start)
-        .order_by()
-        .values_list("resource_id", "start", "end")
-    ):
-        time_off[rid].append(Interval(start, end))
-    stops = load_stops(ids, envelope, exclude_appointment=exclude_appointment)
+    stops = load_stops([r.id for r in resources], envelope, exclude_appointment=exclude_appointment)
     return [
-        ResourcePlan(r.id, r.home, subtract(windows[r.id], time_off[r.id]), stops[r.id])
+        ResourcePlan(
+            r.id,
+            r.home,
+            subtract(windows[r.id], [Interval(t.start, t.end) for t in r.coming_time_off]),
+            stops[r.id],
+        )
         for r in resources
     ]
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from scheduling import notifications, services
+from scheduling.catalogue import catalogue
 from scheduling.forms import BookingForm, CancelForm, SlotForm
 from scheduling.models import (
     Appointment,
@@ -202,7 +203,7 @@ def slots(request: HttpRequest, customer: Customer) -> HttpResponse:
         service_type = appointment.service_type
     else:
         pk = _int(request.GET.get("service_type"))
-        service_type = ServiceType.objects.filter(bookable_on_portal=True, pk=pk).first()
+        service_type = catalogue().service_types.get(pk)
     day = _day(request.GET.get("day"))
     problem = None
     if service_type is None or day is None:

@@ -8,6 +8,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from scheduling import notifications
+from scheduling.catalogue import catalogue
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -97,7 +98,7 @@ def _book(*, account, customer, product, service_type, start, comments, token, n
         raise SchedulingError(f"{product.name} is no longer serviced. Please contact us.")
     if not service_type.bookable_on_portal:
         raise SchedulingError("This service type cannot be booked online. Please contact us.")
-    if not service_type.products.filter(pk=product.pk).exists():
+    if service_type not in catalogue().service_types_for(product.pk):
         raise SchedulingError(f"{service_type.name} is not offered for {product.name}.")
     settings = SchedulingSettings.current()
     check_start(account, start, settings, now)

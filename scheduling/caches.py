@@ -1,0 +1,83 @@
+"""Per-process caches of what dispatchers change rarely (resources, their territories, skills,
+hours and time off; products and service types), valid until the planning version changes.
+
+The version lives in the shared cache (Redis) and gets a new, never repeated value after every
+committed change to those tables, so the next request in every process loads afresh. Inside
+the transaction that makes such a change, the caches are bypassed until it commits. What a
+racing booking changes, appointments, is never cached here."""
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+PLANNING_VERSION_KEY = "scheduling:planning-version"
+T = TypeVar("T")
+
+
+def planning_version() -> str:
+    # A fresh value when the key is missing (a flushed or restarted cache), never an old one,
+    # so entries kept under an earlier version can never match again.
+    return cache.get_or_set(PLANNING_VERSION_KEY, _new_version, timeout=None)
+
+
+def bump_planning_version() -> None:
+    cache.set(PLANNING_VERSION_KEY, _new_version(), timeout=None)
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex
+
+
+def per_planning_version(load: Callable[..., T]) -> Callable[..., T]:
+    """Keep `load`'s results in this process until the planning version changes. The
+    results are shared between requests: read them, never change them."""
+    kept = functools.lru_cache(maxsize=128)(lambda version, *args: load(*args))
+
+    @functools.wraps(load)
+    def cached(*args):
+        if _changed_in_this_transaction():
+            # This transaction's own change, not yet committed: read it afresh, and keep
+            # it from everyone until it commits (it may yet roll back).
+            return load(*args)
+        return kept(planning_version(), *args)
+
+    cached.cache_clear = kept.cache_clear
+    return cached
+
+
+def _changed_in_this_transaction() -> bool:
+    return any(callback is bump_planning_version for _, callback, _ in connection.run_on_commit)
+
+
+def _changed(**kwargs) -> None:
+    # After the commit: bumped earlier, another process could load the old rows again
+    # under the new version and keep them.
+    transaction.on_commit(bump_planning_version)
+
+
+def watch_planning_data() -> None:
+    from scheduling.models import (
+        Characteristic,
+        Product,
+        Resource,
+        ServiceType,
+        Territory,
+        TimeOff,
+        WorkingHours,
+    )
+
+    for model in (Characteristic, Product, Resource, ServiceType, Territory, TimeOff, WorkingHours):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"planning-save-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"planning-del-{model.__name__}")
+    for through in (
+        Resource.territories.through,
+        Resource.characteristics.through,
+        ServiceType.required_characteristics.through,
+        ServiceType.products.through,
+    ):
+        m2m_changed.connect(_changed, sender=through, dispatch_uid=f"planning-m2m-{through}")

@@ -1,0 +1,130 @@
+"""Resources, their hours and time off, and the catalogue are kept per process until a
+dispatcher's change commits; then the next request, in every process, sees it. These tests
+commit (transaction=True), as the portal does, so the caches work as in production."""
+
+import uuid
+from datetime import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from scheduling.caches import bump_planning_version
+from scheduling.models import Appointment, WorkingHours
+from tests.factories import ResourceFactory
+from tests.support.clock import LA, next_weekday_at
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SLOTS = reverse("scheduling:slots")
+BOOK = reverse("scheduling:book")
+
+
+def _monday_times(client, repair) -> list[str]:
+    monday = next_weekday_at("00:00").date()
+    response = client.get(SLOTS, {"service_type": repair.pk, "day": monday.isoformat()})
+    assert response.status_code == 200
+    values = [v.split('"')[0] for v in response.content.decode().split('value="')[1:]]
+    return [f"{datetime.fromisoformat(v).astimezone(LA):%H:%M}" for v in values]
+
+
+def _admin_data(page, **changes) -> dict:
+    """What the admin change page posts when saved as shown, with `changes`."""
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is True:
+                data[field.html_name] = "on"
+            elif value is not None and value is not False and value != "":
+                data[field.html_name] = value
+    return data | changes
+
+
+def test_hours_edited_in_admin_show_in_the_next_slots(alice_client, dispatcher, technician, repair):
+    before = _monday_times(alice_client, repair)
+    assert before[-1] == "15:00"  # Mon 08:00-16:00, one-hour visits
+
+    admin = Client()
+    admin.force_login(dispatcher)
+    change = reverse("admin:scheduling_resource_change", args=[technician.pk])
+    page = admin.get(change)
+    monday = WorkingHours.objects.get(resource=technician, weekday=0)
+    shown = [k for k, v in _admin_data(page).items() if k.endswith("-id") and v == monday.pk]
+    prefix = shown[0].removesuffix("-id")
+    saved = admin.post(change, _admin_data(page, **{f"{prefix}-end": "12:00"}))
+    assert saved.status_code == 302, saved.context and saved.context["errors"]
+
+    after = _monday_times(alice_client, repair)
+    assert after[-1] == "11:00"
+    assert after == before[: len(after)]
+
+
+def test_another_process_change_shows_once_it_bumps_the_version(alice_client, technician, repair):
+    before = _monday_times(alice_client, repair)
+    # Another process changes the hours: the rows change under this one, which keeps what
+    # it loaded ...
+    WorkingHours.objects.filter(resource=technician, weekday=0).update(end="12:00")
+    assert _monday_times(alice_client, repair) == before
+    # ... until that process's commit bumps the version in the shared cache.
+    bump_planning_version()
+    assert _monday_times(alice_client, repair)[-1] == "11:00"
+
+
+def test_the_slots_take_three_statements_however_many_resources_and_appointments(
+    alice_client, alice, account, technician, repair
+):
+    _monday_times(alice_client, repair)  # loads this process's caches
+    with CaptureQueriesContext(connection) as few:
+        _monday_times(alice_client, repair)
+    for _ in range(10):
+        tech = ResourceFactory(territories=[account.territory])
+        Appointment.objects.create(
+            service_account=account, customer=alice, product=repair.products.first(),
+            service_type=repair, resource=tech, start=next_weekday_at("09:00"),
+            end=next_weekday_at("10:00"),
+        )  # fmt: skip
+    _monday_times(alice_client, repair)
+    with CaptureQueriesContext(connection) as many:
+        _monday_times(alice_client, repair)
+    # The session, the user with their site, the appointments.
+    assert len(few) == len(many) == 3, [q["sql"][:80] for q in many]
+
+
+def _book(client, repair, clock: str):
+    start = next_weekday_at(clock)
+    form = {
+        "product": repair.products.first().pk,
+        "service_type": repair.pk,
+        "day": start.astimezone(LA).date().isoformat(),
+        "start": start.isoformat(),
+        "token": str(uuid.uuid4()),
+    }
+    with CaptureQueriesContext(connection) as statements:
+        response = client.post(BOOK, form)
+    assert response.status_code == 302
+    return statements
+
+
+def test_a_booking_takes_twelve_statements_however_many_resources_and_appointments(
+    alice_client, alice, account, technician, repair
+):
+    _book(alice_client, repair, "10:00")  # loads this process's caches
+    few = _book(alice_client, repair, "11:00")
+    for _ in range(10):
+        tech = ResourceFactory(territories=[account.territory])
+        Appointment.objects.create(
+            service_account=account, customer=alice, product=repair.products.first(),
+            service_type=repair, resource=tech, start=next_weekday_at("11:00"),
+            end=next_weekday_at("12:00"),
+        )  # fmt: skip
+    _book(alice_client, repair, "13:00")
+    many = _book(alice_client, repair, "14:00")
+    # Session, user with site; BEGIN; the candidates' appointments; SAVEPOINT, lock, fresh
+    # appointments, RELEASE; appointment, event, mail; COMMIT.
+    assert len(few) == len(many) == 12, [q["sql"][:80] for q in many]
