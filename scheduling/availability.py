@@ -201,35 +201,42 @@ def working_windows(
     hours: Iterable[tuple[int, time, time]], tz: ZoneInfo, span: Interval
 ) -> list[Window]:
     """Weekly hours (weekday, start, end in the resource's zone) as UTC windows that overlap
-    `span`; rows of one day that overlap or touch become one window. A wall-clock time that
-    does not exist on a DST day (inside the gap) keeps the offset from before the gap, so
-    02:30 on a spring-forward day is 03:30."""
-    first = span.start.astimezone(tz).date() - timedelta(days=1)
-    last = span.end.astimezone(tz).date()
+    `span`; rows of one day that overlap or touch become one window."""
     by_weekday: dict[int, list[tuple[time, time]]] = {}
     for weekday, start, end in hours:
         by_weekday.setdefault(weekday, []).append((start, end))
+    return [
+        w
+        for day in local_days(span, tz)
+        for w in day_windows(by_weekday.get(day.weekday(), ()), tz, day)
+        if w.start < span.end and span.start < w.end
+    ]
+
+
+def local_days(span: Interval, tz: ZoneInfo) -> list[date]:
+    """The local dates whose shifts can overlap `span`: from the day before it starts (a
+    shift may run past midnight) to the day it ends."""
+    first = span.start.astimezone(tz).date() - timedelta(days=1)
+    last = span.end.astimezone(tz).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def day_windows(rows: Iterable[tuple[time, time]], tz: ZoneInfo, day: date) -> list[Window]:
+    """One local day's hours as UTC windows, sorted; rows that overlap or touch become one
+    window. A wall-clock time that does not exist on a DST day (inside the gap) keeps the
+    offset from before the gap, so 02:30 on a spring-forward day is 03:30."""
     windows = []
-    day = first
-    while day <= last:
-        for start, end in by_weekday.get(day.weekday(), ()):
-            w_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
-            w_end = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
-            if w_start < span.end and span.start < w_end and w_start < w_end:
-                windows.append(Window(w_start, w_end, day))
-        day += timedelta(days=1)
-    return _merged(windows)
-
-
-def _merged(windows: list[Window]) -> list[Window]:
-    merged: list[Window] = []
-    for w in sorted(windows, key=lambda w: (w.day, w.start)):
-        if merged and merged[-1].day == w.day and w.start <= merged[-1].end:
-            last = merged[-1]
-            merged[-1] = Window(last.start, max(last.end, w.end), last.day)
+    for start, end in sorted(rows):
+        w_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+        w_end = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
+        if w_start >= w_end:
+            continue
+        if windows and w_start <= windows[-1].end:
+            last = windows[-1]
+            windows[-1] = Window(last.start, max(last.end, w_end), day)
         else:
-            merged.append(w)
-    return sorted(merged)
+            windows.append(Window(w_start, w_end, day))
+    return windows
 
 
 def shifts_touching(windows: Sequence[Window], span: Interval) -> list[Window]:

@@ -7,11 +7,13 @@ the transaction that makes such a change, the caches are bypassed until it commi
 racing booking changes, appointments, is never cached here."""
 
 import functools
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -19,24 +21,51 @@ PLANNING_VERSION_KEY = "scheduling:planning-version"
 T = TypeVar("T")
 
 
+# The version as this thread's current request first read it: one cache round trip per
+# request, however many caches it consults. Outside a request (a task, a command) every
+# read goes to the cache.
+_this_request = threading.local()
+
+
 def planning_version() -> str:
+    if getattr(_this_request, "serving", False):
+        if _this_request.version is None:
+            _this_request.version = _shared_version()
+        return _this_request.version
+    return _shared_version()
+
+
+def _shared_version() -> str:
     # A fresh value when the key is missing (a flushed or restarted cache), never an old one,
     # so entries kept under an earlier version can never match again.
     return cache.get_or_set(PLANNING_VERSION_KEY, _new_version, timeout=None)
 
 
 def bump_planning_version() -> None:
+    _this_request.version = None
     cache.set(PLANNING_VERSION_KEY, _new_version(), timeout=None)
+
+
+def _request_started(**kwargs) -> None:
+    _this_request.serving, _this_request.version = True, None
+
+
+def _request_finished(**kwargs) -> None:
+    _this_request.serving, _this_request.version = False, None
 
 
 def _new_version() -> str:
     return uuid.uuid4().hex
 
 
-def per_planning_version(load: Callable[..., T]) -> Callable[..., T]:
+def per_planning_version(
+    load: Callable[..., T] | None = None, *, maxsize: int = 128
+) -> Callable[..., T]:
     """Keep `load`'s results in this process until the planning version changes. The
     results are shared between requests: read them, never change them."""
-    kept = functools.lru_cache(maxsize=128)(lambda version, *args: load(*args))
+    if load is None:
+        return functools.partial(per_planning_version, maxsize=maxsize)
+    kept = functools.lru_cache(maxsize=maxsize)(lambda version, *args: load(*args))
 
     @functools.wraps(load)
     def cached(*args):
@@ -61,6 +90,8 @@ def _changed(**kwargs) -> None:
 
 
 def watch_planning_data() -> None:
+    request_started.connect(_request_started, dispatch_uid="planning-version-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="planning-version-request-finished")
     from scheduling.models import (
         Characteristic,
         Product,

@@ -7,7 +7,7 @@ changes them, see caches.py), and their appointments, read on every request.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q
@@ -18,10 +18,12 @@ from scheduling.availability import (
     Point,
     ResourcePlan,
     Stop,
+    Window,
+    day_windows,
     distance_km,
+    local_days,
     shifts_touching,
     subtract,
-    working_windows,
 )
 from scheduling.caches import per_planning_version
 from scheduling.models import (
@@ -84,17 +86,7 @@ def load_plans(
     # A shift that starts the evening before (in another time zone, or overnight) can
     # still reach into the span.
     widened = Interval(span.start - MARGIN, span.end + MARGIN)
-    windows = {
-        r.id: shifts_touching(
-            working_windows(
-                [(h.weekday, h.start, h.end) for h in r.weekly_hours],
-                ZoneInfo(r.time_zone),
-                widened,
-            ),
-            span,
-        )
-        for r in resources
-    }
+    windows = {r.id: shifts_touching(_windows(r, widened), span) for r in resources}
     all_windows = [w for ws in windows.values() for w in ws]
     if not all_windows:
         return [ResourcePlan(r.id, r.home, [], []) for r in resources]
@@ -109,6 +101,26 @@ def load_plans(
         )
         for r in resources
     ]
+
+
+def _windows(resource: Resource, span: Interval) -> list[Window]:
+    """The resource's working windows that overlap the span (working_windows, a day at a
+    time from this process's cache)."""
+    return [
+        w
+        for day in local_days(span, ZoneInfo(resource.time_zone))
+        for w in _day_windows(resource, day)
+        if w.start < span.end and span.start < w.end
+    ]
+
+
+# A day's windows follow from the weekly hours alone, and the same days are asked for again
+# and again: kept per process, for every resource's every bookable day.
+@per_planning_version(maxsize=50_000)
+def _day_windows(resource: Resource, day: date) -> list[Window]:
+    weekday = day.weekday()
+    rows = [(h.start, h.end) for h in resource.weekly_hours if h.weekday == weekday]
+    return day_windows(rows, ZoneInfo(resource.time_zone), day)
 
 
 def load_stops(

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from portal.models import Invitation, OutboxMessage, User
+from scheduling.caches import planning_version
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -146,3 +147,11 @@ def test_every_technician_has_hours_and_some_have_split_days_or_saturdays():
     saturday = [r for r in resources if r.hours.filter(weekday=5).exists()]
     assert split and saturday
     assert ServiceType.objects.filter(bookable_on_portal=False).exists()
+
+
+def test_loading_tells_running_portals_that_hours_changed():
+    # The hours go in with bulk_create, which sends no signal: a portal already running
+    # would otherwise keep offering the old hours.
+    before = planning_version()
+    _seed()
+    assert planning_version() != before

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduling.templatetags.scheduling_tags import duration, local_time
+from scheduling.templatetags.scheduling_tags import duration, local_time, slot_choices
 from scheduling.timelabels import local_period, local_text
 
 UTC = ZoneInfo("UTC")
@@ -63,3 +63,12 @@ def test_a_period_names_the_zone_once_unless_the_clocks_changed():
     assert local_period(change, change + timedelta(hours=1), "Europe/Berlin") == (
         "Sun 31 Oct 2027, 2:30 AM CEST – 2:30 AM CET"
     )
+
+
+def test_slot_choices_post_utc_instants_and_read_as_local_clock_times():
+    noon = datetime(2030, 11, 3, 20, 0, tzinfo=UTC)  # noon in Seattle, after the change
+    first = datetime(2030, 11, 3, 8, 30, tzinfo=UTC)  # 1:30 AM PDT, before it
+    assert slot_choices([first, noon], "America/Los_Angeles") == [
+        ("2030-11-03T08:30:00+00:00", "1:30 AM PDT"),
+        ("2030-11-03T20:00:00+00:00", "12:00 PM"),
+    ]

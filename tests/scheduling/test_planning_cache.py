@@ -128,3 +128,21 @@ def test_a_booking_takes_twelve_statements_however_many_resources_and_appointmen
     # Session, user with site; BEGIN; the candidates' appointments; SAVEPOINT, lock, fresh
     # appointments, RELEASE; appointment, event, mail; COMMIT.
     assert len(few) == len(many) == 12, [q["sql"][:80] for q in many]
+
+
+def test_a_request_reads_the_planning_version_from_the_shared_cache_once(
+    alice_client, technician, repair, monkeypatch
+):
+    from scheduling import caches
+
+    reads = []
+    shared = caches._shared_version
+    monkeypatch.setattr(caches, "_shared_version", lambda: reads.append(1) or shared())
+
+    _monday_times(alice_client, repair)  # the catalogue, then the planning data
+    _book(alice_client, repair, "10:00")
+
+    assert len(reads) == 2  # one per request
+    caches.planning_version()
+    caches.planning_version()
+    assert len(reads) == 4  # outside a request (a task, a command): every time

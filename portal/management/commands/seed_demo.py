@@ -14,6 +14,7 @@ from portal import services
 from portal.models import Invitation, User
 from scheduling import planning
 from scheduling.availability import distance_km
+from scheduling.caches import bump_planning_version
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -188,6 +189,8 @@ class Command(BaseCommand):
         # The summary goes last, after commit, when any mail the load sent has been printed.
         base_url = base_url.rstrip("/")
         invitation = self._load(base_url)
+        # Hours were written in bulk, which sends no signal: tell running portals anyway.
+        bump_planning_version()
         self._print_summary(base_url, invitation)
 
     @transaction.atomic
