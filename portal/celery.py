@@ -1,9 +1,29 @@
 import os
+import sys
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
+from django.core.management.base import SystemCheckError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _stop_on_bad_settings(**kwargs) -> None:
+    import django
+
+    from portal.startup import stop_on_bad_settings
+
+    django.setup()  # Celery's own setup may come later; this one is idempotent
+    try:
+        stop_on_bad_settings()
+    except SystemCheckError as exc:
+        # Celery logs an exception from a signal handler and starts anyway, and beat takes
+        # SystemExit quietly (its stderr a logger by then): say why, then leave.
+        print(f"Bad settings:\n{exc}", file=sys.__stderr__, flush=True)
+        raise SystemExit(1) from exc

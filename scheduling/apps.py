@@ -8,7 +8,7 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from scheduling.caches import watch_planning_data
-        from scheduling.checks import check_settings
+        from scheduling.checks import SETTINGS_TAG, check_settings
 
-        checks.register(check_settings)
+        checks.register(check_settings, SETTINGS_TAG)
         watch_planning_data()

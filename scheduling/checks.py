@@ -9,6 +9,10 @@ from django.core.checks import CheckMessage, Error
 
 from scheduling.geocoding import is_known_geocoder
 
+# The checks of settings: servers that run no system checks (gunicorn, Celery) run these at
+# start (portal.startup).
+SETTINGS_TAG = "settings"
+
 
 def check_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
     errors = []

@@ -188,3 +188,25 @@ def test_a_known_geocoder_or_default_zone_passes_the_checks(name, value):
     result = manage("check", **{name: value})
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        ("-m", "gunicorn", "portal.wsgi:application", "--bind", "127.0.0.1:0"),
+        ("-m", "celery", "-A", "portal", "worker", "--pool=solo", "--without-mingle"),
+        ("-m", "celery", "-A", "portal", "beat", "--schedule", "{tmp}/beat-schedule"),
+    ],
+    ids=["gunicorn", "celery worker", "celery beat"],
+)
+def test_servers_that_run_no_system_checks_stop_on_a_bad_setting_too(server, tmp_path):
+    result = subprocess.run(
+        [sys.executable, *(arg.format(tmp=tmp_path) for arg in server)],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "GEOCODER": "nominatimm"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "GEOCODER must be" in result.stdout + result.stderr
