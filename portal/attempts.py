@@ -25,7 +25,10 @@ class Attempt:
     def give_back(self) -> None:
         for key in self.keys:
             with suppress(ValueError):  # its window ended meanwhile, and the count with it
-                cache.decr(key)
+                if cache.decr(key) <= 0:
+                    # Nothing left to count; and a window that ended between the cache's
+                    # EXISTS and DECR left a new key at -1 without an expiry: remove it.
+                    cache.delete(key)
 
 
 def take_attempt(request: HttpRequest, *, action: str) -> Attempt | None:
@@ -45,9 +48,15 @@ def take_attempt(request: HttpRequest, *, action: str) -> Attempt | None:
 def _count(key: str, rate: Rate) -> int:
     """This attempt's number in the rate's window. The window starts with the first attempt
     and lasts the rate's duration; concurrent attempts each get their own number."""
+    timeout = math.ceil(rate.duration)
     while True:
-        cache.add(key, 0, timeout=math.ceil(rate.duration))  # a no-op while a window runs
+        cache.add(key, 0, timeout=timeout)  # a no-op while a window runs
         try:
-            return cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # the window ended between add and incr: start the next one
             continue
+        if count == 1:
+            # The first attempt of a window: should the window have ended between the
+            # cache's EXISTS and INCR, the key is new and never expires; give it the window.
+            cache.touch(key, timeout)
+        return count
