@@ -8,7 +8,7 @@ customer's calendar day.
 
 import bisect
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -205,20 +205,20 @@ def working_windows(
     by_weekday: dict[int, list[tuple[time, time]]] = {}
     for weekday, start, end in hours:
         by_weekday.setdefault(weekday, []).append((start, end))
-    return [
-        w
-        for day in local_days(span, tz)
-        for w in day_windows(by_weekday.get(day.weekday(), ()), tz, day)
-        if w.start < span.end and span.start < w.end
-    ]
+    return windows_over(
+        span, tz, lambda day: day_windows(by_weekday.get(day.weekday(), ()), tz, day)
+    )
 
 
-def local_days(span: Interval, tz: ZoneInfo) -> list[date]:
-    """The local dates whose shifts can overlap `span`: from the day before it starts (a
-    shift may run past midnight) to the day it ends."""
+def windows_over(
+    span: Interval, tz: ZoneInfo, windows_of: Callable[[date], list[Window]]
+) -> list[Window]:
+    """The windows of each local day whose shifts can overlap `span` (from the day before it
+    starts, for a shift that runs past midnight, to the day it ends) that do overlap it."""
     first = span.start.astimezone(tz).date() - timedelta(days=1)
     last = span.end.astimezone(tz).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [w for day in days for w in windows_of(day) if w.start < span.end and span.start < w.end]
 
 
 def day_windows(rows: Iterable[tuple[time, time]], tz: ZoneInfo, day: date) -> list[Window]:

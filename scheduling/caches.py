@@ -18,6 +18,9 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 PLANNING_VERSION_KEY = "scheduling:planning-version"
+# A version lives this long at most, so a change whose bump was lost (the cache unreachable
+# just after its commit, or rows written without signals) reaches every process within it.
+PLANNING_VERSION_TTL = 600
 T = TypeVar("T")
 
 
@@ -38,12 +41,12 @@ def planning_version() -> str:
 def _shared_version() -> str:
     # A fresh value when the key is missing (a flushed or restarted cache), never an old one,
     # so entries kept under an earlier version can never match again.
-    return cache.get_or_set(PLANNING_VERSION_KEY, _new_version, timeout=None)
+    return cache.get_or_set(PLANNING_VERSION_KEY, _new_version, timeout=PLANNING_VERSION_TTL)
 
 
 def bump_planning_version() -> None:
     _this_request.version = None
-    cache.set(PLANNING_VERSION_KEY, _new_version(), timeout=None)
+    cache.set(PLANNING_VERSION_KEY, _new_version(), timeout=PLANNING_VERSION_TTL)
 
 
 def _request_started(**kwargs) -> None:
@@ -85,8 +88,9 @@ def _changed_in_this_transaction() -> bool:
 
 def _changed(**kwargs) -> None:
     # After the commit: bumped earlier, another process could load the old rows again
-    # under the new version and keep them.
-    transaction.on_commit(bump_planning_version)
+    # under the new version and keep them. The change is done whatever the bump does: a
+    # failed one is logged, and the version's expiry makes up for it.
+    transaction.on_commit(bump_planning_version, robust=True)
 
 
 def watch_planning_data() -> None:

@@ -21,9 +21,9 @@ from scheduling.availability import (
     Window,
     day_windows,
     distance_km,
-    local_days,
     shifts_touching,
     subtract,
+    windows_over,
 )
 from scheduling.caches import per_planning_version
 from scheduling.models import (
@@ -104,14 +104,8 @@ def load_plans(
 
 
 def _windows(resource: Resource, span: Interval) -> list[Window]:
-    """The resource's working windows that overlap the span (working_windows, a day at a
-    time from this process's cache)."""
-    return [
-        w
-        for day in local_days(span, ZoneInfo(resource.time_zone))
-        for w in _day_windows(resource, day)
-        if w.start < span.end and span.start < w.end
-    ]
+    """working_windows, a day at a time from this process's cache."""
+    return windows_over(span, ZoneInfo(resource.time_zone), lambda day: _day_windows(resource, day))
 
 
 # A day's windows follow from the weekly hours alone, and the same days are asked for again

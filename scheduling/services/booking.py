@@ -4,7 +4,7 @@ first history event and the confirmation mail, in one transaction."""
 import uuid
 from datetime import datetime
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from scheduling import notifications
@@ -17,7 +17,7 @@ from scheduling.models import (
     ServiceAccount,
     ServiceType,
 )
-from scheduling.services.errors import SchedulingError, SlotTaken, lost_race
+from scheduling.services.errors import SchedulingError, SlotTaken, lost_race, sqlstate
 from scheduling.services.records import record_event
 from scheduling.services.rules import check_start
 from scheduling.services.slots import lock_best_resource
@@ -61,17 +61,16 @@ def book(
             raise
         return existing
     except DatabaseError as exc:
-        token_used = isinstance(exc, IntegrityError) and _is_unique_violation(exc)
-        if not (lost_race(exc) or token_used):
+        taken = lost_race(exc)
+        if not taken and sqlstate(exc) != UNIQUE_VIOLATION:
             raise  # a dropped connection or a bug: a server error, not a taken time
+        # A lost race, or this form's token already used (the same form sent twice).
         existing = _booked_with(token, customer, product, service_type, start) if token else None
         if existing is not None:
             return existing
+        if not taken:
+            raise  # another unique value: a bug, not the customer's doing
         raise SlotTaken() from exc
-
-
-def _is_unique_violation(exc: IntegrityError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == UNIQUE_VIOLATION
 
 
 def _booked_with(token, customer, product, service_type, start) -> Appointment | None:

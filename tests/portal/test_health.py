@@ -51,7 +51,14 @@ def test_a_broker_with_no_worker_behind_it_is_a_503_naming_the_worker(client, se
     settings.CELERY_BROKER_URL = settings.REDIS_URL
     response = client.get("/health/")
     assert response.status_code == 503
-    assert lines(response)[2:] == ["broker: OK", "worker: Unavailable: no worker answered"]
+    broker, worker = lines(response)[2:]
+    assert broker == "broker: OK"
+    # Its ping waits a second for an answer; on a loaded machine the check's own deadline
+    # may come first, which says "Timed out" instead: the worker is named either way.
+    assert worker in {
+        "worker: Unavailable: no worker answered",
+        "worker: Unavailable: Timed out after 1 seconds",
+    }
 
 
 def test_with_tasks_in_process_there_is_no_broker_or_worker_to_check(client, settings):

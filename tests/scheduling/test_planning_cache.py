@@ -146,3 +146,25 @@ def test_a_request_reads_the_planning_version_from_the_shared_cache_once(
     caches.planning_version()
     caches.planning_version()
     assert len(reads) == 4  # outside a request (a task, a command): every time
+
+
+def test_a_lost_bump_fails_no_change_and_the_version_expires_anyway(
+    technician, monkeypatch, caplog
+):
+    from django.core.cache import cache
+
+    from scheduling import caches
+
+    def unreachable():
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(caches, "bump_planning_version", unreachable)
+    hours = WorkingHours.objects.filter(resource=technician).first()
+    hours.end = hours.end.replace(hour=12)
+    hours.save()  # commits (autocommit), then the bump fails
+
+    assert WorkingHours.objects.get(pk=hours.pk).end.hour == 12
+    assert "the cache is down" in caplog.text
+    caches.planning_version()
+    key = cache.make_and_validate_key(caches.PLANNING_VERSION_KEY)
+    assert 0 < cache._cache.get_client(write=False).ttl(key) <= caches.PLANNING_VERSION_TTL
