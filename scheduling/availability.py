@@ -202,23 +202,33 @@ def working_windows(
 ) -> list[Window]:
     """Weekly hours (weekday, start, end in the resource's zone) as UTC windows that overlap
     `span`; rows of one day that overlap or touch become one window."""
-    by_weekday: dict[int, list[tuple[time, time]]] = {}
+    week = by_weekday(hours)
+    return windows_over(span, tz, lambda first, last: days_windows(week, tz, first, last))
+
+
+def by_weekday(hours: Iterable[tuple[int, time, time]]) -> dict[int, list[tuple[time, time]]]:
+    week: dict[int, list[tuple[time, time]]] = {}
     for weekday, start, end in hours:
-        by_weekday.setdefault(weekday, []).append((start, end))
-    return windows_over(
-        span, tz, lambda day: day_windows(by_weekday.get(day.weekday(), ()), tz, day)
-    )
+        week.setdefault(weekday, []).append((start, end))
+    return week
 
 
 def windows_over(
-    span: Interval, tz: ZoneInfo, windows_of: Callable[[date], list[Window]]
+    span: Interval, tz: ZoneInfo, windows_between: Callable[[date, date], list[Window]]
 ) -> list[Window]:
-    """The windows of each local day whose shifts can overlap `span` (from the day before it
-    starts, for a shift that runs past midnight, to the day it ends) that do overlap it."""
+    """Of the windows of the local days whose shifts can overlap `span` (from the day before
+    it starts, for a shift that runs past midnight, to the day it ends), those that do."""
     first = span.start.astimezone(tz).date() - timedelta(days=1)
     last = span.end.astimezone(tz).date()
+    return [w for w in windows_between(first, last) if w.start < span.end and span.start < w.end]
+
+
+def days_windows(
+    week: dict[int, list[tuple[time, time]]], tz: ZoneInfo, first: date, last: date
+) -> list[Window]:
+    """The windows of the days from first to last, by the weekly hours."""
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return [w for day in days for w in windows_of(day) if w.start < span.end and span.start < w.end]
+    return [w for day in days for w in day_windows(week.get(day.weekday(), ()), tz, day)]
 
 
 def day_windows(rows: Iterable[tuple[time, time]], tz: ZoneInfo, day: date) -> list[Window]:

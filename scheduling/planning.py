@@ -19,7 +19,8 @@ from scheduling.availability import (
     ResourcePlan,
     Stop,
     Window,
-    day_windows,
+    by_weekday,
+    days_windows,
     distance_km,
     shifts_touching,
     subtract,
@@ -104,17 +105,17 @@ def load_plans(
 
 
 def _windows(resource: Resource, span: Interval) -> list[Window]:
-    """working_windows, a day at a time from this process's cache."""
-    return windows_over(span, ZoneInfo(resource.time_zone), lambda day: _day_windows(resource, day))
+    """working_windows, from this process's cache."""
+    zone = ZoneInfo(resource.time_zone)
+    return windows_over(span, zone, lambda first, last: _days_windows(resource, first, last))
 
 
-# A day's windows follow from the weekly hours alone, and the same days are asked for again
-# and again: kept per process, for every resource's every bookable day.
-@per_planning_version(maxsize=50_000)
-def _day_windows(resource: Resource, day: date) -> list[Window]:
-    weekday = day.weekday()
-    rows = [(h.start, h.end) for h in resource.weekly_hours if h.weekday == weekday]
-    return day_windows(rows, ZoneInfo(resource.time_zone), day)
+# Days' windows follow from the weekly hours alone, and the same few days are asked for again
+# and again (a day's slots, bookings on it): kept per process, per resource and run of days.
+@per_planning_version(maxsize=20_000)
+def _days_windows(resource: Resource, first: date, last: date) -> list[Window]:
+    week = by_weekday((h.weekday, h.start, h.end) for h in resource.weekly_hours)
+    return days_windows(week, ZoneInfo(resource.time_zone), first, last)
 
 
 def load_stops(
