@@ -3,7 +3,6 @@ request sends the mail, PORTAL_BASE_URL when nobody's request does (a worker, a 
 Greetings name the portal, not a host and port."""
 
 import re
-import uuid
 
 import pytest
 from django.urls import reverse
@@ -13,6 +12,7 @@ from portal.models import Invitation, OutboxMessage
 from scheduling import services as scheduling
 from scheduling.models import Appointment
 from tests.factories import ResourceFactory
+from tests.support.booking import booking_form
 from tests.support.clock import LA, next_weekday_at
 from tests.support.mail import built
 
@@ -55,15 +55,7 @@ def technician(account):
 def test_a_booking_made_on_the_site_links_to_its_host(client, alice, repair, technician):
     client.force_login(alice)
     start = next_weekday_at("10:00")
-    form = {
-        "product": repair.products.get().pk,
-        "service_type": repair.pk,
-        "day": start.astimezone(LA).date().isoformat(),
-        "start": start.isoformat(),
-        "token": str(uuid.uuid4()),
-    }
-
-    client.post(reverse("scheduling:book"), form, HTTP_HOST=HOST)
+    client.post(reverse("scheduling:book"), booking_form(repair, start), HTTP_HOST=HOST)
 
     appointment = Appointment.objects.get()
     confirmation = OutboxMessage.objects.get(subject="Your service visit is booked")

@@ -18,8 +18,8 @@ from tests.conftest import wait_for
 pytestmark = pytest.mark.django_db
 
 
-class RefusingBackend:
-    """A provider that is down."""
+class StandInBackend:
+    """A mail provider's connection, as outbox.deliver opens and closes it."""
 
     def __init__(self, **kwargs):
         pass
@@ -29,6 +29,10 @@ class RefusingBackend:
 
     def __exit__(self, *exc):
         return False
+
+
+class RefusingBackend(StandInBackend):
+    """A provider that is down."""
 
     def send_messages(self, messages):
         raise ConnectionRefusedError(111, "Connection refused")
@@ -178,20 +182,11 @@ def test_messages_whose_retry_or_claim_was_lost_are_enqueued_again(settings):
     assert in_schedule.pk not in stale
 
 
-class HeldBackend:
+class HeldBackend(StandInBackend):
     """A mail provider that takes its time: each send waits until the test releases it."""
 
     started = threading.Event()
     release = threading.Event()
-
-    def __init__(self, **kwargs):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
     def send_messages(self, messages):
         HeldBackend.started.set()

@@ -4,7 +4,6 @@ available"; a database failure is a server error, never a taken time."""
 import logging
 import threading
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -15,21 +14,11 @@ from django.urls import reverse
 from scheduling.models import Appointment
 from tests.conftest import _database_url
 from tests.factories import CustomerFactory, ResourceFactory, ServiceAccountFactory
-from tests.support.clock import LA, next_weekday_at
+from tests.support.booking import booking_form
+from tests.support.clock import next_weekday_at
 
 BOOK = reverse("scheduling:book")
 TAKEN = "That time was just taken"
-
-
-def _form(repair, start) -> dict:
-    return {
-        "product": repair.products.first().pk,
-        "service_type": repair.pk,
-        "day": start.astimezone(LA).date().isoformat(),
-        "start": start.isoformat(),
-        "comments": "",
-        "token": str(uuid.uuid4()),
-    }
 
 
 @pytest.mark.django_db
@@ -38,7 +27,7 @@ def test_a_time_on_the_grid_that_nobody_works_is_not_available(client, repair):
     ResourceFactory(territories=[site.territory])  # works 08:00-16:00
     client.force_login(CustomerFactory(service_account=site, time_zone="America/Los_Angeles"))
 
-    response = client.post(BOOK, _form(repair, next_weekday_at("06:00")))
+    response = client.post(BOOK, booking_form(repair, next_weekday_at("06:00")))
 
     html = response.content.decode()
     assert "That time is not available. Please pick one of the offered times." in html
@@ -51,7 +40,7 @@ def test_a_dropped_database_connection_is_a_server_error_not_a_taken_time(repair
     site = ServiceAccountFactory()
     technician = ResourceFactory(territories=[site.territory])
     customer = CustomerFactory(service_account=site, time_zone="America/Los_Angeles")
-    form = _form(repair, next_weekday_at("10:00"))
+    form = booking_form(repair, next_weekday_at("10:00"))
     answers = []
 
     def post():
@@ -114,7 +103,7 @@ def test_a_lock_timeout_is_a_taken_time(repair, settings):
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = 200")  # this session's; connection closed below
         try:
-            response = client.post(BOOK, _form(repair, next_weekday_at("10:00")))
+            response = client.post(BOOK, booking_form(repair, next_weekday_at("10:00")))
         finally:
             connection.close()
         holder.rollback()

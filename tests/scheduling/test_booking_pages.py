@@ -19,6 +19,7 @@ from tests.factories import (
     ResourceFactory,
     ServiceTypeFactory,
 )
+from tests.support.booking import add_busy_technicians, booking_form
 from tests.support.clock import LA, next_weekday_at
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +33,7 @@ def utc(moment) -> str:
 
 
 def _form(repair, start, **extra):
-    return {
-        "product": repair.products.first().pk,
-        "service_type": repair.pk,
-        "day": start.astimezone(LA).date().isoformat(),
-        "start": start.isoformat(),
-        "comments": "Dog in the yard",
-        "token": str(uuid.uuid4()),
-    } | extra
+    return booking_form(repair, start, comments="Dog in the yard", **extra)
 
 
 def test_choosing_a_product_offers_its_bookable_service_types(alice_client, repair):
@@ -98,13 +92,7 @@ def test_the_slots_for_a_day_take_a_fixed_number_of_queries(
 
     with CaptureQueriesContext(connection) as few:
         alice_client.get(SLOTS, params)
-    for _ in range(10):
-        tech = ResourceFactory(territories=[account.territory])
-        Appointment.objects.create(
-            service_account=account, customer=alice, product=repair.products.first(),
-            service_type=repair, resource=tech, start=next_weekday_at("09:00"),
-            end=next_weekday_at("10:00"),
-        )  # fmt: skip
+    add_busy_technicians(account, alice, repair, next_weekday_at("09:00"))
     with CaptureQueriesContext(connection) as many:
         alice_client.get(SLOTS, params)
     assert len(many) == len(few) <= 10

@@ -2,7 +2,6 @@
 dispatcher's change commits; then the next request, in every process, sees it. These tests
 commit (transaction=True), as the portal does, so the caches work as in production."""
 
-import uuid
 from datetime import datetime
 
 import pytest
@@ -12,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scheduling.caches import bump_planning_version
-from scheduling.models import Appointment, WorkingHours
-from tests.factories import ResourceFactory
+from scheduling.models import WorkingHours
+from tests.support.booking import add_busy_technicians, booking_form
 from tests.support.clock import LA, next_weekday_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,13 +81,7 @@ def test_the_slots_take_three_statements_however_many_resources_and_appointments
     _monday_times(alice_client, repair)  # loads this process's caches
     with CaptureQueriesContext(connection) as few:
         _monday_times(alice_client, repair)
-    for _ in range(10):
-        tech = ResourceFactory(territories=[account.territory])
-        Appointment.objects.create(
-            service_account=account, customer=alice, product=repair.products.first(),
-            service_type=repair, resource=tech, start=next_weekday_at("09:00"),
-            end=next_weekday_at("10:00"),
-        )  # fmt: skip
+    add_busy_technicians(account, alice, repair, next_weekday_at("09:00"))
     _monday_times(alice_client, repair)
     with CaptureQueriesContext(connection) as many:
         _monday_times(alice_client, repair)
@@ -97,14 +90,7 @@ def test_the_slots_take_three_statements_however_many_resources_and_appointments
 
 
 def _book(client, repair, clock: str):
-    start = next_weekday_at(clock)
-    form = {
-        "product": repair.products.first().pk,
-        "service_type": repair.pk,
-        "day": start.astimezone(LA).date().isoformat(),
-        "start": start.isoformat(),
-        "token": str(uuid.uuid4()),
-    }
+    form = booking_form(repair, next_weekday_at(clock))
     with CaptureQueriesContext(connection) as statements:
         response = client.post(BOOK, form)
     assert response.status_code == 302
@@ -116,13 +102,7 @@ def test_a_booking_takes_twelve_statements_however_many_resources_and_appointmen
 ):
     _book(alice_client, repair, "10:00")  # loads this process's caches
     few = _book(alice_client, repair, "11:00")
-    for _ in range(10):
-        tech = ResourceFactory(territories=[account.territory])
-        Appointment.objects.create(
-            service_account=account, customer=alice, product=repair.products.first(),
-            service_type=repair, resource=tech, start=next_weekday_at("11:00"),
-            end=next_weekday_at("12:00"),
-        )  # fmt: skip
+    add_busy_technicians(account, alice, repair, next_weekday_at("11:00"))
     _book(alice_client, repair, "13:00")
     many = _book(alice_client, repair, "14:00")
     # Session, user with site; BEGIN; the candidates' appointments; SAVEPOINT, lock, fresh
