@@ -15,6 +15,7 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("scheduling.urls")),
+    path("", include("tracking.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path(HEALTH_PATH.lstrip("/"), HealthView.as_view(), name="health"),

@@ -1,0 +1,30 @@
+"""The technicians' JSON API, version 1, under /api/tech/v1/ (django-ninja; its schema at
+/api/tech/v1/openapi.json). Devices authenticate with their token."""
+
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from tracking import devices
+
+
+class DeviceToken(HttpBearer):
+    def authenticate(self, request, token):
+        device = devices.authenticate(token)
+        if device is not None:
+            request.device = device
+        return device
+
+
+api = NinjaAPI(
+    title="Field Service Portal: technicians' API",
+    version="1",
+    urls_namespace="tech-api-v1",
+    auth=DeviceToken(),
+    docs_url=None,
+)
+
+
+@api.get("me", summary="The device and technician the token belongs to")
+def me(request):
+    device = request.device
+    return {"device": device.name, "technician": str(device.resource)}

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tracking.api import api
+
+urlpatterns = [
+    path("api/tech/v1/", api.urls),
+]
