@@ -24,7 +24,7 @@ api = NinjaAPI(
 )
 
 
-@api.get("me", summary="The device and technician the token belongs to")
+@api.api_operation(["GET", "HEAD"], "me", summary="The device and technician the token belongs to")
 def me(request):
     device = request.device
     return {"device": device.name, "technician": str(device.resource)}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scheduling import assignment, planning
@@ -105,10 +105,6 @@ def free_resources(
     return [(placement, plan_of[placement.resource_id]) for placement in ranked]
 
 
-class _Taken(Exception):
-    """This candidate lost the race; try the next one."""
-
-
 def lock_best_resource(
     account: ServiceAccount,
     service_type: ServiceType,
@@ -124,25 +120,31 @@ def lock_best_resource(
     speed = settings.travel_speed_kmh
     ranked = free_resources(account, service_type, start, settings, exclude_appointment)
     for candidate, plan in ranked:
-        try:
-            # One savepoint per candidate: when it turns out taken, rolling back releases
-            # its row lock, so a booking never holds one resource while waiting for the
-            # next (no lock order to get wrong, no deadlock).
-            with transaction.atomic():
-                Resource.objects.select_for_update().filter(pk=candidate.resource_id).get()
-                # Hours and time off are the dispatcher's and change rarely; appointments
-                # are what a racing booking changes, so only they are read again.
-                shifts = Interval(plan.windows[0].start, plan.windows[-1].end)
-                fresh = planning.load_stops(
-                    [plan.resource_id], shifts, exclude_appointment=exclude_appointment
-                )
-                plan = ResourcePlan(
-                    plan.resource_id, plan.home, plan.windows, fresh[plan.resource_id]
-                )
-                choice = place(plan, start, end, account.point, speed)
-                if choice is None:
-                    raise _Taken
-        except _Taken:
-            continue
-        return choice
+        # A savepoint per candidate: when it turns out taken, rolling back to it releases
+        # its row lock, so a booking never holds one resource while waiting for the next
+        # (no lock order to get wrong, no deadlock). The winner's is left to the commit.
+        savepoint = transaction.savepoint()
+        _lock_resource(candidate.resource_id)
+        # Hours and time off are the dispatcher's and change rarely; appointments are what
+        # a racing booking changes, so only they are read again.
+        shifts = Interval(plan.windows[0].start, plan.windows[-1].end)
+        fresh = planning.load_stops(
+            [plan.resource_id], shifts, exclude_appointment=exclude_appointment
+        )
+        plan = ResourcePlan(plan.resource_id, plan.home, plan.windows, fresh[plan.resource_id])
+        choice = place(plan, start, end, account.point, speed)
+        if choice is not None:
+            return choice
+        transaction.savepoint_rollback(savepoint)
     raise SlotTaken()
+
+
+def _lock_resource(resource_id: int) -> None:
+    """Take the resource's row lock until the transaction ends (SQLite, under make run,
+    has none: it lets one writer at a time)."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SQL.format(table=Resource._meta.db_table), [resource_id])
+
+
+_LOCK_SQL = "SELECT id FROM {table} WHERE id = %s FOR UPDATE"
