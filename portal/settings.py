@@ -107,8 +107,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # just taken") rather than hang a worker. Options from DATABASE_URL come after ours, so a
     # lock_timeout given there wins.
     _db_options["options"] = f"-c lock_timeout=5000 {_db_options.get('options', '')}".strip()
+    # Parameters bound by the server and statements prepared on their fifth use: PostgreSQL
+    # then plans a booking's statements once per connection, not on every request (half its
+    # database time, bench/README.md). Behind a pooler that cannot keep prepared statements
+    # (PgBouncer in transaction mode before 1.21), turn them off.
     _db_options.setdefault("server_side_binding", True)
-    _db_options.setdefault("prepare_threshold", 5)
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        _db_options.setdefault("prepare_threshold", 5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite ignores select_for_update. Taking the write lock when a transaction begins makes
     # two bookings in the demo queue (the second then sees the first's appointment) instead of

@@ -84,6 +84,16 @@ def test_database_options_from_the_url_are_kept():
     assert "'options': '-c lock_timeout=5000 -c search_path=portal'" in databases
 
 
+@pytest.mark.parametrize(("value", "prepared"), [(None, True), ("false", False)])
+def test_postgresql_statements_are_prepared_unless_turned_off(value, prepared):
+    environment = {"DATABASE_URL": "postgres://portal@db.example.com/portal"}
+    if value is not None:
+        environment["DATABASE_PREPARED_STATEMENTS"] = value
+    databases = loaded_settings(**environment)["DATABASES"]
+    assert "'server_side_binding': True" in databases
+    assert ("'prepare_threshold': 5" in databases) is prepared
+
+
 def test_sqlite_takes_the_write_lock_when_a_transaction_begins():
     assert "'transaction_mode': 'IMMEDIATE'" in loaded_settings()["DATABASES"]
 
