@@ -2,7 +2,7 @@ import os
 import sys
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import after_setup_logger, after_setup_task_logger, beat_init, worker_init
 from django.core.management.base import SystemCheckError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -27,3 +27,12 @@ def _stop_on_bad_settings(**kwargs) -> None:
         # SystemExit quietly (its stderr a logger by then): say why, then leave.
         print(f"Bad settings:\n{exc}", file=sys.__stderr__, flush=True)
         raise SystemExit(1) from exc
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _scrub_tokens(logger, **kwargs) -> None:
+    # Celery's worker and beat replace the root logger's handlers with their own.
+    from tracking.logs import scrub_handlers
+
+    scrub_handlers(logger)

@@ -1,12 +1,15 @@
 """Keep health probes out of the logs. A load balancer or compose asks for HEALTH_PATH every few
 seconds; one access line per probe would drown the requests that matter, and a failing probe
-would log an error each time. The path is here, with no imports of the app, because logging is
-set up before Django loads anything else."""
+would log an error each time. The path is here, with no imports of models, because logging is
+set up before Django loads anything else. gunicorn's lines are scrubbed of device tokens too
+(tracking.logs)."""
 
 import logging
 from urllib.parse import urlsplit
 
 from gunicorn.glogging import Logger
+
+from tracking.logs import scrub_handlers
 
 HEALTH_PATH = "/health/"
 
@@ -34,7 +37,13 @@ class SkipHealthChecks(logging.Filter):
 
 class AccessLogger(Logger):
     """gunicorn's logger (`--logger-class portal.logs.AccessLogger`), less the health probes'
-    access lines."""
+    access lines, and with device tokens scrubbed from its lines (a request line carries
+    the query string, and an access log format may name headers)."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        scrub_handlers(self.error_log)
+        scrub_handlers(self.access_log)
 
     def access(self, resp, req, environ, request_time) -> None:
         if environ.get("PATH_INFO") == HEALTH_PATH:

@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 # What Django raises while parsing a form body: a charset the bytes are not in (or that does
 # not exist), a broken multipart body, too many fields or files, too many bytes.
 UNREADABLE_BODY = (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeError, LookupError)
+# The technicians' API reads no forms and needs no CSRF check: it answers a bad body itself,
+# in JSON (tracking.errors).
+API_PREFIX = "/api/"
 
 
 def unreadable_body_is_a_bad_request(
@@ -26,7 +29,7 @@ def unreadable_body_is_a_bad_request(
     client gets a 500 while the log gets a long traceback for every such request."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if request.method == "POST":
+        if request.method == "POST" and not request.path.startswith(API_PREFIX):
             try:
                 request.POST  # noqa: B018  (parsed here, kept on the request for later)
             except UNREADABLE_BODY as exc:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from common import codes
 from scheduling.models import ServiceAccount, validate_time_zone
 
 
@@ -123,7 +124,7 @@ class Invitation(models.Model):
     @property
     def display_code(self) -> str:
         """The code in groups of four, as printed in the mail."""
-        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+        return codes.grouped(self.code, 4)
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at <= (now or timezone.now())

@@ -1,7 +1,6 @@
 """Invitations: invite, send again, revoke, redeem. Each is one transaction and raises
 InvitationError with a message for the person in front of the screen."""
 
-import secrets
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -13,13 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from common import codes
 from portal.models import Invitation, User
 from scheduling.models import ServiceAccount, zone_for
 
-# Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 20  # 20 symbols x 5 bits = 100 bits of randomness
-_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 class InvitationError(Exception):
@@ -27,12 +24,12 @@ class InvitationError(Exception):
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return codes.random_code(CODE_LENGTH)
 
 
 def normalize_code(raw: str) -> str:
     """What the customer typed, as stored: upper case, without spaces or dashes."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum()).translate(_LOOKALIKES)
+    return codes.normalize(raw)
 
 
 def invitation_link(invitation: Invitation, *, base_url: str | None = None) -> str:

@@ -204,6 +204,12 @@ if env_str("MICROSOFT_CLIENT_ID"):
 # --- Invitations ----------------------------------------------------------------------------
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14, minimum=1)
 
+# --- Technicians' devices ------------------------------------------------------------------
+# A pairing code made in admin works this long, once.
+PAIRING_CODE_TTL_MINUTES = env_int("PAIRING_CODE_TTL_MINUTES", 15, minimum=1)
+# Wrong pairing codes per client before it must wait (counted before the code is looked up).
+RATE_LIMIT_PAIR_FAILED = env_rates("RATE_LIMIT_PAIR_FAILED", "5/15m/ip")
+
 # --- Mail: every message goes through the outbox, a worker delivers it -------------------
 EMAIL_BACKEND = "portal.mail.OutboxBackend"
 _DELIVERY_BACKENDS = {
@@ -320,10 +326,16 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Every handler scrubs device tokens (and credentials) from what it writes: devices send them
+# in headers and, for some tracker apps, in the URL. gunicorn's and Celery's own handlers get
+# the same filter (portal.logs.AccessLogger, portal.celery).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"skip_health_checks": {"()": "portal.logs.SkipHealthChecks"}},
+    "filters": {
+        "skip_health_checks": {"()": "portal.logs.SkipHealthChecks"},
+        "scrub_tokens": {"()": "tracking.logs.ScrubTokens"},
+    },
     "formatters": {
         # runserver's access log, as Django formats it by default.
         "django.server": {
@@ -333,11 +345,18 @@ LOGGING = {
         }
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["scrub_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {
+        # Django's defaults give "django" handlers of its own: a second console in debug (each
+        # line twice) and mail to ADMINS (none here), neither scrubbed. The root's is enough.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         # Health probes (GET /health/) stay out of the request and access logs.
         "django.request": {"filters": ["skip_health_checks"]},

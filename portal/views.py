@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from portal import attempts, services
+from common import attempts
+from portal import services
 from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
 from portal.models import Invitation
 from scheduling import selectors
@@ -42,7 +43,10 @@ def redeem(request: HttpRequest) -> HttpResponse:
         # A failed attempt is used up before the code is looked up and given back when the
         # code is good, so a burst of wrong codes checks no more of them than the limit.
         allowed = ratelimit.consume(request, action="redeem")
-        attempt = attempts.take_attempt(request, action="redeem_failed") if allowed else None
+        rates = settings.ACCOUNT_RATE_LIMITS["redeem_failed"]
+        attempt = None
+        if allowed:
+            attempt = attempts.take_attempt(request, action="redeem_failed", rates=rates)
         if attempt is None:
             form.add_error(None, TOO_MANY_ATTEMPTS)
             status = 429

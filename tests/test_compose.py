@@ -2,6 +2,7 @@
 as YAML, and every program a container would run is checked against the project itself (its
 management commands, WSGI application, Celery app and settings)."""
 
+import base64
 import http.client
 import json
 import os
@@ -344,12 +345,15 @@ def test_the_web_healthcheck_wants_a_200_from_the_health_endpoint():
     assert "status == 200" in argv[2]
 
 
-def test_the_web_server_leaves_health_probes_out_of_its_access_log(tmp_path):
-    """The web service's own command, on a free port with the embedded defaults (SQLite in
-    memory, local cache, tasks in-process), asked for the health endpoint and another path."""
+def serve(
+    tmp_path: Path, requests: list[tuple[str, dict[str, str]]], extra_args: tuple[str, ...] = ()
+) -> tuple[list[int], str]:
+    """Run the web service's own command on a free port with the embedded defaults (SQLite in
+    memory, local cache, tasks in-process), GET each (path, headers), stop it; the statuses
+    and everything it logged."""
     argv = service_argv("web")
     assert argv[0] == "gunicorn"
-    argv = [sys.executable, "-m", "gunicorn", *argv[1:]]
+    argv = [sys.executable, "-m", "gunicorn", *argv[1:], *extra_args]
     port = free_port()
     argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
     argv[argv.index("--workers") + 1] = "1"
@@ -360,23 +364,53 @@ def test_the_web_server_leaves_health_probes_out_of_its_access_log(tmp_path):
             argv, cwd=ROOT, env={**os.environ, **embedded}, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            statuses = {path: get(port, path) for path in (HEALTH_PATH, "/no-such-page/")}
+            statuses = [get(port, path, headers=headers) for path, headers in requests]
         finally:
             server.terminate()
             server.wait(timeout=30)
-    assert statuses == {HEALTH_PATH: 200, "/no-such-page/": 404}, log_path.read_text()
-    access = log_path.read_text()
-    assert '"GET /no-such-page/ HTTP/1.1" 404' in access
-    assert HEALTH_PATH not in access
+    return statuses, log_path.read_text()
 
 
-def get(port: int, path: str, *, timeout: float = 30.0) -> int:
+def test_the_web_server_leaves_health_probes_out_of_its_access_log(tmp_path):
+    statuses, log = serve(tmp_path, [(HEALTH_PATH, {}), ("/no-such-page/", {})])
+    assert statuses == [200, 404], log
+    assert '"GET /no-such-page/ HTTP/1.1" 404' in log
+    assert HEALTH_PATH not in log
+
+
+def test_the_web_server_keeps_device_tokens_out_of_its_logs(tmp_path):
+    """Tokens in a path, a query string (as Overland sends them) and Authorization headers,
+    with an access log format that writes the header and the Basic user too: neither the
+    access log nor Django's request log (a 404 and a 401 warning) holds one."""
+    in_path = "fpt_" + "p" * 43
+    in_query = "fpt_" + "q" * 43
+    in_bearer = "not-a-device-token-but-secret-all-the-same"
+    in_basic = base64.b64encode(b"fpt_" + b"u" * 43 + b":pw-secret").decode()
+    statuses, log = serve(
+        tmp_path,
+        [
+            (f"/no-such-page/{in_path}/?token={in_query}", {}),
+            (f"/api/tech/v1/me?token={in_query}", {"Authorization": f"Bearer {in_bearer}"}),
+            ("/api/tech/v1/me", {"Authorization": f"Basic {in_basic}"}),
+        ],
+        ("--access-logformat", '%(u)s "%(r)s" %(s)s "%({authorization}i)s"'),
+    )
+    assert statuses == [404, 401, 401], log
+    assert "Not Found: /no-such-page/fpt_[scrubbed]/" in log  # Django's request log
+    assert "Unauthorized: /api/tech/v1/me" in log
+    assert '"GET /api/tech/v1/me?token=[scrubbed] HTTP/1.1" 401 "Bearer [scrubbed]"' in log
+    assert 'fpt_[scrubbed] "GET /api/tech/v1/me HTTP/1.1" 401 "Basic [scrubbed]"' in log
+    for secret in (in_path, in_query, in_bearer, in_basic, "uuuuuuuu", "pw-secret"):
+        assert secret not in log
+
+
+def get(port: int, path: str, *, headers: dict | None = None, timeout: float = 30.0) -> int:
     """GET `path` from the server on `port` once it accepts connections; the status."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            connection.request("GET", path, headers={"Host": "127.0.0.1"})
+            connection.request("GET", path, headers={"Host": "127.0.0.1", **(headers or {})})
             return connection.getresponse().status
         except ConnectionRefusedError:
             if time.monotonic() > deadline:

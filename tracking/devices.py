@@ -1,28 +1,133 @@
-"""Device tokens: made once, shown once, stored as a SHA-256 hash (a token has 256 bits of
-randomness, so a fast hash is enough), looked up by that hash."""
+"""Devices: a dispatcher makes a one-time pairing code in admin, the device exchanges it for
+a token (tracking.tokens), and every API request authenticates with that token until the
+device is revoked. Only hashes of codes and tokens are stored."""
 
-import hashlib
-import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tracking import tokens
 from tracking.models import Device
 
-TOKEN_PREFIX = "fpt_"  # noqa: S105 - a marker that finds tokens in logs, not a secret
+# For the ingest helpers and tests: the token's primitives live with the log filter.
+new_token = tokens.new_token
+token_hash = tokens.token_hash
+
+# "Last seen" is for people; writing it on every request would cost a write per ping batch.
+LAST_SEEN_EVERY = timedelta(minutes=1)
 
 
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+class DeviceError(Exception):
+    """A device cannot be changed that way; the message says why, for the dispatcher."""
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class PairingError(Exception):
+    """A pairing code cannot be exchanged; the message is for the technician."""
+
+
+class WrongCode(PairingError):
+    def __init__(self):
+        super().__init__("That pairing code is not valid. Check it, or ask for a new one.")
+
+
+class ExpiredCode(PairingError):
+    def __init__(self):
+        super().__init__("That pairing code has expired. Ask your dispatcher for a new one.")
+
+
+class UsedCode(PairingError):
+    def __init__(self):
+        super().__init__(
+            "That pairing code was already used. Ask your dispatcher for a new one to pair "
+            "this device again."
+        )
+
+
+@transaction.atomic
+def make_pairing_code(*, device: Device, now: datetime | None = None) -> str:
+    """A new one-time code for `device`, shown once (as ABCDE-FGHJK): this is the only time
+    it exists outside its hash. Any earlier code of the device stops working; a token it
+    holds keeps working until the new code is used."""
+    now = now or timezone.now()
+    locked = Device.objects.select_for_update().get(pk=device.pk)
+    if locked.revoked_at is not None:
+        raise DeviceError(f"{locked.name} is revoked; add a new device to pair again.")
+    code = tokens.new_pairing_code()
+    locked.pairing_code_hash = tokens.pairing_code_hash(code)
+    locked.pairing_expires_at = now + timedelta(minutes=settings.PAIRING_CODE_TTL_MINUTES)
+    locked.save(update_fields=["pairing_code_hash", "pairing_expires_at"])
+    device.pairing_code_hash = locked.pairing_code_hash
+    device.pairing_expires_at = locked.pairing_expires_at
+    return tokens.display_code(code)
+
+
+@transaction.atomic
+def pair(*, code: str, device_name: str = "", now: datetime | None = None) -> tuple[Device, str]:
+    """Exchange a pairing code for the device's token (returned once, stored hashed). The
+    code is used up: the device's earlier token, if any, stops working. A used code keeps
+    its hash (without an expiry) so that a replay is told so rather than "not valid"."""
+    now = now or timezone.now()
+    device = (
+        Device.objects.select_for_update(of=("self",))
+        .select_related("resource__user")
+        .filter(pairing_code_hash=tokens.pairing_code_hash(code), revoked_at__isnull=True)
+        .first()
+    )
+    if device is None:
+        raise WrongCode()
+    if device.pairing_expires_at is None:
+        raise UsedCode()
+    if device.pairing_expires_at <= now:
+        raise ExpiredCode()
+    token = tokens.new_token()
+    device.token_hash = tokens.token_hash(token)
+    device.paired_at = now
+    device.pairing_expires_at = None
+    fields = ["token_hash", "paired_at", "pairing_expires_at"]
+    if device_name.strip():
+        device.name = device_name.strip()[: Device._meta.get_field("name").max_length]
+        fields.append("name")
+    device.save(update_fields=fields)
+    return device, token
+
+
+def revoke(*, device: Device, now: datetime | None = None) -> bool:
+    """Its token and any pairing code stop working at once. False when it already was."""
+    now = now or timezone.now()
+    revoked = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(
+        revoked_at=now, pairing_code_hash="", pairing_expires_at=None
+    )
+    if revoked:
+        device.revoked_at, device.pairing_code_hash, device.pairing_expires_at = now, "", None
+    return bool(revoked)
 
 
 def authenticate(token: str) -> Device | None:
-    """The paired, unrevoked device holding `token`, else None."""
-    if not token or len(token) > 200:
+    """The paired, unrevoked device holding `token` (its technician loaded), else None.
+
+    Every API request calls this, the location ingest most of all: one indexed query, and
+    once a minute per device a second one that moves "last seen" on."""
+    if not token or not tokens.looks_like_token(token):
         return None
-    return (
-        Device.objects.select_related("resource")
-        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
-        .first()
-    )
+    try:
+        device = Device.objects.select_related("resource").get(
+            token_hash=tokens.token_hash(token), revoked_at__isnull=True
+        )
+    except Device.DoesNotExist:
+        return None
+    _seen(device, timezone.now())
+    return device
+
+
+def _seen(device: Device, now: datetime) -> None:
+    stale = now - LAST_SEEN_EVERY
+    if device.last_seen_at is not None and device.last_seen_at > stale:
+        return
+    # Conditional, so that concurrent requests of one device write it once.
+    Device.objects.filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=stale), pk=device.pk
+    ).update(last_seen_at=now)
+    device.last_seen_at = now

@@ -17,8 +17,10 @@ class Device(models.Model):
     name = models.CharField(max_length=100, help_text="For example “Sam's phone”.")
     pairing_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     pairing_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # NULL until paired: unique among the devices that have one.
-    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    # NULL until paired: unique, yet many devices may be waiting for their first token.
+    token_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
     paired_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)

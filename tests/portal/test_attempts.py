@@ -4,13 +4,14 @@ middle of the cache's two-step increment or decrement (Redis: EXISTS, then INCR 
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from portal.attempts import take_attempt
+from common.attempts import take_attempt
 
 ACTION = "redeem_failed"
+RATES = "5/15m/ip"
 
 
 def _key() -> str:
-    [key] = take_attempt(RequestFactory().post("/redeem/"), action=ACTION).keys
+    [key] = take_attempt(RequestFactory().post("/redeem/"), action=ACTION, rates=RATES).keys
     return key
 
 
@@ -23,14 +24,14 @@ def test_a_window_whose_key_lost_its_expiry_gets_it_back_at_the_first_attempt():
     key = _key()
     cache.set(key, 0, timeout=None)  # what a window ending between EXISTS and INCR leaves
 
-    take_attempt(RequestFactory().post("/redeem/"), action=ACTION)
+    take_attempt(RequestFactory().post("/redeem/"), action=ACTION, rates=RATES)
 
     assert cache.get(key) == 1
     assert 0 < _seconds_left(key) <= 15 * 60
 
 
 def test_giving_back_the_last_attempt_leaves_no_key_that_never_expires():
-    attempt = take_attempt(RequestFactory().post("/redeem/"), action=ACTION)
+    attempt = take_attempt(RequestFactory().post("/redeem/"), action=ACTION, rates=RATES)
     [key] = attempt.keys
     cache.set(key, 0, timeout=None)  # no expiry: as a DECR after the window ended leaves it
 

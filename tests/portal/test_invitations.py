@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from common import codes
 from portal import services
 from portal.models import Invitation, OutboxMessage, User
 from portal.tasks import expire_invitations
@@ -25,8 +26,8 @@ def test_an_invitation_mails_a_link_with_an_unguessable_code(account, dispatcher
 
     assert invitation.email == "bob@example.com"
     assert invitation.status == Invitation.Status.PENDING
-    assert len(invitation.code) * math.log2(len(services.CODE_ALPHABET)) >= 80
-    assert set(invitation.code) <= set(services.CODE_ALPHABET)
+    assert len(invitation.code) * math.log2(len(codes.ALPHABET)) >= 80
+    assert set(invitation.code) <= set(codes.ALPHABET)
     assert invitation.expires_at - invitation.created_at == timedelta(days=14)
     assert invitation.sent_at is not None
     mail = OutboxMessage.objects.get()

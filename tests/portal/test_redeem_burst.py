@@ -2,12 +2,12 @@
 up than the failed-code limit allows."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
+
+from tests.support.burst import burst
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,32 +19,15 @@ CODE_LOOKUP = re.compile(r'WHERE "portal_invitation"\."code" = ')
 
 def test_a_burst_of_wrong_codes_checks_no_more_than_the_limit(settings, account):
     settings.ACCOUNT_RATE_LIMITS = {"redeem": "1000/h/ip", "redeem_failed": f"{LIMIT}/15m/ip"}
-    barrier = threading.Barrier(BURST)
-    lookups: list[str] = []
-    statuses: list[int] = []
 
-    def count_lookups(execute, sql, params, many, context):
-        if CODE_LOOKUP.search(sql):
-            lookups.append(sql)
-        return execute(sql, params, many, context)
+    lookups, statuses = burst(
+        BURST,
+        # Clients of the same address as all the others.
+        lambda n: Client().post(reverse("portal:redeem"), {"code": f"GUESS-{n}"}),
+        counting=CODE_LOOKUP,
+    )
 
-    def guess(n: int) -> None:
-        client = Client()  # the same address as all the others
-        try:
-            with connection.execute_wrapper(count_lookups):
-                barrier.wait()
-                response = client.post(reverse("portal:redeem"), {"code": f"GUESS-{n}"})
-            statuses.append(response.status_code)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(BURST)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert len(lookups) == LIMIT
+    assert lookups == LIMIT
     assert sorted(statuses) == [200] * LIMIT + [429] * (BURST - LIMIT)
 
 
