@@ -28,3 +28,9 @@ api = NinjaAPI(
 def me(request):
     device = request.device
     return {"device": device.name, "technician": str(device.resource)}
+
+
+# The location endpoints (locations, owntracks, overland) live in their own module.
+from tracking.ingest_api import router as ingest_router  # noqa: E402
+
+api.add_router("", ingest_router)

@@ -6,7 +6,7 @@ import secrets
 
 from tracking.models import Device
 
-TOKEN_PREFIX = "fpt_"
+TOKEN_PREFIX = "fpt_"  # noqa: S105 (a prefix, not a secret)
 
 
 def new_token() -> str:
