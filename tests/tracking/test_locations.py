@@ -300,3 +300,16 @@ def test_an_unreachable_queue_is_a_503_and_nothing_is_accepted(client, phone, br
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "nothing was accepted" in response.json()["detail"]
+
+
+def test_devices_need_no_csrf_token(phone, eager):
+    """A device has no cookie or form: Django's CSRF check must not stand in its way."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert post(strict, phone, {"pings": [point()]}).status_code == 202
+    overland = f"/api/tech/v1/overland?token={phone.token}"
+    answer = strict.post(overland, {"locations": []}, content_type="application/json")
+    assert answer.json() == {"result": "ok"}
+    owntracks = strict.post("/api/tech/v1/owntracks", {}, "application/json", headers=phone.basic)
+    assert owntracks.status_code == 200
