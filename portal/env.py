@@ -97,3 +97,19 @@ def env_url_origin(name: str, default: str) -> tuple[str, str]:
         )
     host = re.sub(r"^\{\w+\}\.", "*.", parts.hostname)
     return value, f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ONE_RATE_RE = re.compile(r"(?P<amount>\d+)/(?P<count>\d+(\.\d+)?)?(?P<unit>[smhd])")
+
+
+def env_rate(name: str, default: str) -> tuple[int, float]:
+    """One rate, "amount/duration" as in env_rates but with no key ("120/m", "10/30s"): the
+    amount and the duration in seconds."""
+    value = env_str(name, default)
+    match = _ONE_RATE_RE.fullmatch(value)
+    if not match or int(match["amount"]) < 1 or float(match["count"] or 1) <= 0:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 120/m or 10/30s (requests per duration), not {value!r}"
+        )
+    return int(match["amount"]), float(match["count"] or 1) * _UNIT_SECONDS[match["unit"]]

@@ -16,6 +16,7 @@ from portal.env import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_rates,
     env_str,
     env_url_origin,
@@ -254,7 +255,48 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "expire-invitations": {"task": "portal.tasks.expire_invitations", "schedule": 3600.0},
     "requeue-stale-mail": {"task": "portal.tasks.requeue_stale_mail", "schedule": 300.0},
+    "create-location-partitions": {
+        "task": "tracking.tasks.create_location_partitions",
+        "schedule": 3600.0,
+    },
+    "purge-locations": {"task": "tracking.tasks.purge_locations", "schedule": 3600.0},
 }
+# Location batches go to their own queue and worker (`-Q ingest`, a higher prefetch), so a
+# burst of pings never waits behind mail, nor mail behind pings.
+CELERY_TASK_ROUTES = {"tracking.tasks.store_pings": {"queue": "ingest"}}
+# The Redis transport hands an unacknowledged message (its worker killed mid-task) to another
+# worker only after the visibility timeout. It must outlast the longest a worker holds a
+# message on purpose, a mail retry waiting for its countdown (MAIL_RETRY_DELAY doubled up to
+# MAIL_MAX_RETRIES - 1 times: 8 min by default), or that mail would be sent twice; beyond
+# that, shorter means a killed ingest worker's batches are stored sooner. README explains.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=1)
+_longest_mail_wait = MAIL_RETRY_DELAY * 2 ** max(MAIL_MAX_RETRIES - 1, 0)
+if _longest_mail_wait >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT must be longer than the longest wait of a mail retry "
+        f"({_longest_mail_wait:.0f} s with MAIL_RETRY_DELAY and MAIL_MAX_RETRIES), "
+        f"not {CELERY_VISIBILITY_TIMEOUT}"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such messages every 10 s (a timer each second, a Redis scan every tenth).
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 10,
+}
+
+# --- Locations (tracking) -------------------------------------------------------------------
+# Pings older than this are purged (hourly beat task, manage.py purge_locations) and refused.
+LOCATION_RETENTION_DAYS = env_int("LOCATION_RETENTION_DAYS", 30, minimum=1)
+# A point whose accuracy radius is larger than this says little about where anyone is.
+INGEST_MAX_ACCURACY_M = env_float("INGEST_MAX_ACCURACY_M", 1000.0, minimum=1)
+# Faster than this (metres per second; 100 is 360 km/h) is a glitch, not a van.
+INGEST_MAX_SPEED_MPS = env_float("INGEST_MAX_SPEED_MPS", 100.0, minimum=1)
+# Requests per device (each batch one), e.g. "120/m"; beyond it 429 with Retry-After.
+INGEST_RATE_LIMIT = env_rate("INGEST_RATE_LIMIT", "120/m")
+# When a technician's locations are kept: "on_duty" (inside their working hours, less time
+# off, or while one of their appointments is Traveling), "traveling" (only while Traveling)
+# or "always". Points outside are answered as rejected and never stored.
+INGEST_ACCEPT_WHEN = env_choice("INGEST_ACCEPT_WHEN", "on_duty", {"on_duty", "traveling", "always"})
 
 # --- Geocoding ----------------------------------------------------------------------------
 # "offline" looks addresses up in a small built-in gazetteer; any other value is a geopy

@@ -227,3 +227,9 @@ def appointment_status(
     except scheduling.SchedulingError as exc:
         return errors.error(409, str(exc), field="status")
     return _out(changed)
+
+
+# The location endpoints (locations, owntracks, overland) live in their own module.
+from tracking.ingest_api import router as ingest_router  # noqa: E402
+
+api.add_router("", ingest_router)

@@ -1,8 +1,25 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class TrackingConfig(AppConfig):
-    """Technician locations and status from the mobile app (a later issue)."""
+    """Technicians' devices, their locations (ingest, latest position, retention) and, later,
+    the live map."""
 
     name = "tracking"
     verbose_name = "Tracking"
+
+    def ready(self) -> None:
+        post_migrate.connect(_create_partitions, sender=self, dispatch_uid="ping-partitions")
+
+
+def _create_partitions(using: str = "default", **kwargs) -> None:
+    """After every migrate, the pings table has its day partitions for the whole window a
+    point can be accepted for; the beat keeps them coming after that."""
+    from django.db import connections
+    from django.utils import timezone
+
+    from tracking import partitions
+
+    if using == "default" and partitions.TABLE in connections[using].introspection.table_names():
+        partitions.create(partitions.window(timezone.now()))

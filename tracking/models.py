@@ -39,3 +39,57 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.resource})"
+
+
+class Ping(models.Model):
+    """One location report of a device, as the device measured it.
+
+    Written only by the ingest worker, in bulk, and read by no customer-facing code (the map
+    reads the latest position, tracking.positions). On PostgreSQL the table is partitioned by
+    day of `recorded_at` (see tracking.partitions and migration 0002), which is why the
+    primary key holds `recorded_at`: a unique key of a partitioned table must contain the
+    partition key. A point the device sends again (it missed our answer) has the same key, and
+    the insert skips it. Device and technician are kept as plain ids with no foreign-key
+    constraint and no index of their own: those would cost each inserted row two more index
+    lookups and updates (the key's index already starts with the device), and a removed
+    device's pings stay until retention removes them."""
+
+    pk = models.CompositePrimaryKey("device_id", "recorded_at", "point_id")
+    device = models.ForeignKey(
+        Device, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    recorded_at = models.DateTimeField(help_text="When the device measured it (UTC).")
+    point_id = models.UUIDField(help_text="The device's id of the point.")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    accuracy = models.FloatField(help_text="Metres.")
+    speed = models.FloatField(null=True, help_text="Metres per second.")
+    heading = models.FloatField(null=True, help_text="Degrees from true north.")
+    altitude = models.FloatField(null=True, help_text="Metres.")
+    battery = models.FloatField(null=True, help_text="Per cent.")
+    received_at = models.DateTimeField(help_text="When the API accepted it.")
+
+    def __str__(self) -> str:
+        return f"{self.device_id} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class LatestPosition(models.Model):
+    """Where each technician was last seen, for `make run` and any setup without Redis
+    (tracking.positions keeps it in Redis otherwise). Moves forward only."""
+
+    resource = models.OneToOneField(
+        Resource, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    accuracy = models.FloatField()
+    speed = models.FloatField(null=True)
+    heading = models.FloatField(null=True)
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"
