@@ -92,7 +92,7 @@ def _token(raw: str | None) -> uuid.UUID:
         return uuid.uuid4()
 
 
-def _own_appointment(customer: Customer, pk: int) -> Appointment:
+def own_appointment(customer: Customer, pk: int) -> Appointment:
     # Another account's appointment answers 404, as if it did not exist.
     return get_object_or_404(
         Appointment.objects.select_related(
@@ -109,7 +109,7 @@ def _changeable(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
-        appointment = _own_appointment(customer, pk)
+        appointment = own_appointment(customer, pk)
         refusal = services.change_refusal(appointment)
         if refusal:
             messages.error(request, refusal)
@@ -199,7 +199,7 @@ def slots(request: HttpRequest, customer: Customer) -> HttpResponse:
     """One day's times: the htmx partial behind a click on a day."""
     appointment = None
     if request.GET.get("appointment"):
-        appointment = _own_appointment(customer, _int(request.GET["appointment"]) or 0)
+        appointment = own_appointment(customer, _int(request.GET["appointment"]) or 0)
         service_type = appointment.service_type
     else:
         pk = _int(request.GET.get("service_type"))
@@ -226,7 +226,7 @@ def slots(request: HttpRequest, customer: Customer) -> HttpResponse:
 @customer_required
 @require_safe
 def appointment(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
-    appt = _own_appointment(customer, pk)
+    appt = own_appointment(customer, pk)
     context = {
         "appointment": appt,
         "refusal": services.change_refusal(appt),
@@ -240,7 +240,7 @@ def appointment(request: HttpRequest, customer: Customer, pk: int) -> HttpRespon
 @customer_required
 @require_safe
 def calendar_file(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
-    appt = _own_appointment(customer, pk)
+    appt = own_appointment(customer, pk)
     # A download is published, not sent as an invitation to answer.
     response = HttpResponse(notifications.ics(appt, method="PUBLISH"), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appt.pk}.ics"'

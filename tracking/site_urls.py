@@ -1,0 +1,11 @@
+"""The tracking pages people open in a browser (the API is in tracking.urls)."""
+
+from django.urls import path
+
+from tracking import views
+
+app_name = "tracking"
+
+urlpatterns = [
+    path("appointments/<int:pk>/map/", views.live_map, name="live_map"),
+]
