@@ -135,6 +135,8 @@ else:
 AUTH_USER_MODEL = "portal.User"
 # The user's link to their site, which scheduling reads without knowing the user model.
 CUSTOMER_ACCOUNT_FIELD = "service_account"
+# The page "View live map" opens (tracking's), named here so scheduling names no app above it.
+LIVE_MAP_URL_NAME = "tracking:live_map"
 # Django's and allauth's, each loading the user with their service account in one query.
 AUTHENTICATION_BACKENDS = [
     "portal.auth.ModelBackend",

@@ -2,6 +2,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from scheduling import timelabels
@@ -74,3 +76,12 @@ LEGEND = {
     NoSlots.NOT_WORKING: "no technician for this visit works that day",
     NoSlots.MIN_NOTICE: "too soon, visits need more notice",
 }
+
+
+@register.simple_tag
+def live_map_url(appointment) -> str:
+    """Where "View live map" leads: the page of the app that shows it (LIVE_MAP_URL_NAME, set
+    by the project), else the appointment's own page."""
+    if settings.LIVE_MAP_URL_NAME:
+        return reverse(settings.LIVE_MAP_URL_NAME, args=[appointment.pk])
+    return reverse("scheduling:appointment", args=[appointment.pk])

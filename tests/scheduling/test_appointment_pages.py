@@ -29,6 +29,15 @@ def _at(appointment, days, status):
     return _copy(appointment, start=start, end=start + timedelta(hours=1), status=status)
 
 
+def test_without_a_live_map_page_the_link_opens_the_appointment(
+    alice_client, appointment, settings
+):
+    settings.LIVE_MAP_URL_NAME = ""
+    traveling = _at(appointment, 1, Status.TRAVELING)
+    html = alice_client.get(reverse("portal:home")).content.decode()
+    assert f'href="/appointments/{traveling.pk}/">View live map' in html
+
+
 def test_home_groups_active_upcoming_and_past(alice_client, appointment):
     traveling = _at(appointment, 1, Status.TRAVELING)
     second_traveling = _at(appointment, 2, Status.TRAVELING)
@@ -45,6 +54,8 @@ def test_home_groups_active_upcoming_and_past(alice_client, appointment):
     assert home.past == [gone, done]
     html = upcoming.content.decode()
     assert html.count("View live map") == 2
+    for shown in (traveling, second_traveling):
+        assert f'href="/appointments/{shown.pk}/map/">View live map' in html
     assert "so it can no longer be changed online" in html  # In Progress: Modify greyed out
     assert f'href="{reverse("scheduling:modify", args=[appointment.pk])}"' in html
     assert "Past appointments" in past.content.decode()
