@@ -284,6 +284,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Look for such messages every 10 s (a timer each second, a Redis scan every tenth).
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 10,
+    # A worker killed while it hands such messages back holds the lock on that sweep until it
+    # expires (300 s by default); the sweep takes milliseconds.
+    "unacked_mutex_expire": 20,
 }
 
 # --- Locations (tracking) -------------------------------------------------------------------
