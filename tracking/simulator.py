@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from django.db import close_old_connections
+from django.db import DatabaseError, connections
 from django.urls import reverse
 from django.utils import timezone
 from geographiclib.geodesic import Geodesic
@@ -112,6 +112,20 @@ def paired_token(resource: Resource) -> str:
     return token
 
 
+def starting_point(resource: Resource, site: Place, *, now: datetime) -> Place | None:
+    """Where the technician's trip starts: their latest position when it is recent and short
+    of the site (the simulator was restarted mid-trip), else their home base (so each `make
+    run` shows the drive again), else nowhere."""
+    last = positions.latest(resource.pk)
+    if last is not None and now - last.recorded_at <= RESUME_WITHIN:
+        here = (last.latitude, last.longitude)
+        if distance_m(here, site) > ARRIVED_M:
+            return here
+    if resource.home_latitude is None or resource.home_longitude is None:
+        return None
+    return (resource.home_latitude, resource.home_longitude)
+
+
 @dataclass
 class Trip:
     appointment_id: int
@@ -156,7 +170,6 @@ class Simulator:
     def tick(self) -> None:
         """Take up new Traveling visits, drop the ones that left Traveling, and move each
         technician still on the road."""
-        close_old_connections()  # a long-running process: reconnect if the database left
         self._refresh()
         for trip in list(self.trips.values()):
             if not trip.arrived and self.clock() >= trip.wait_until:
@@ -197,7 +210,7 @@ class Simulator:
     def _start(self, visit: Appointment) -> Trip | None:
         account, resource = visit.service_account, visit.resource
         site = (account.latitude, account.longitude)
-        here = self._starting_point(resource, site)
+        here = starting_point(resource, site, now=timezone.now())
         if here is None:
             self.say(f"{resource}: no home base and no recent position; not moved.")
             return None
@@ -208,16 +221,6 @@ class Simulator:
             f"{self.cruising_mps * 3.6:.0f} km/h)."
         )
         return trip
-
-    def _starting_point(self, resource: Resource, site: Place) -> Place | None:
-        last = positions.latest(resource.pk)
-        if last is not None and timezone.now() - last.recorded_at <= RESUME_WITHIN:
-            here = (last.latitude, last.longitude)
-            if distance_m(here, site) > ARRIVED_M:
-                return here
-        if resource.home_latitude is None or resource.home_longitude is None:
-            return None
-        return (resource.home_latitude, resource.home_longitude)
 
     def _drive(self, trip: Trip) -> None:
         now = self.clock()
@@ -277,7 +280,13 @@ def run(
     """Tick every `every` seconds; with `until_arrived`, return once nobody is on the road
     (each one's arrival accepted by the portal), else run until stopped."""
     while True:
-        simulator.tick()
+        try:
+            simulator.tick()
+        except DatabaseError as exc:
+            # A long-running process: the database may restart (or SQLite be busy). Try again
+            # at the next tick on a fresh connection.
+            simulator.say(f"Database error ({exc}); trying again.")
+            connections.close_all()
         if until_arrived and not simulator.driving:
             if not simulator.trips:
                 simulator.say("Nobody is traveling.")
