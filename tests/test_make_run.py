@@ -114,6 +114,9 @@ def test_make_run_moves_the_demos_traveling_technician_and_stops_it_with_the_ser
     make = subprocess.Popen(
         ["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True,
+        # As from a terminal, even when this suite runs where SIGINT is ignored (a background
+        # job of a shell), which its children would inherit.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         seen = []

@@ -257,20 +257,18 @@ let visits = [];
 async function openDay({ focus = false } = {}) {
   const device = load(KEY.device) || {};
   $("paired-as").textContent = `Paired as ${device.technician ?? "a technician"} (${device.name ?? "this phone"}).`;
-  $("day-label").textContent = new Intl.DateTimeFormat(undefined, {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-  }).format(new Date());
   show("day");
   if (focus) $("visits-title").focus();
   await loadVisits();
   send(); // what waited from before
 }
 
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
+
 async function loadVisits() {
   const error = $("visits-error");
   const day = today();
+  $("day-label").textContent = dayFormat.format(new Date()); // a page open past midnight too
   try {
     visits = await api("GET", `appointments?date=${day}`);
     keep(KEY.visits, { day, visits });
