@@ -193,9 +193,12 @@ def test_pair_start_travel_and_share_the_location_by_keyboard(
     context.set_offline(False)
     assert wait_for(lambda: Ping.objects.filter(point_id=waiting[0]["id"]).exists())
 
-    # The customer meanwhile: the visit is Traveling on the live map's page.
+    # Meanwhile the visit is Traveling and its customer's live map opens (what the map shows
+    # is the next test's).
+    visit.refresh_from_db()
+    assert visit.status == Status.TRAVELING
     with customers_map(page, live_server, visit) as map_page:
-        expect(map_page.locator("main")).to_contain_text("Traveling")
+        expect(map_page.get_by_role("heading", name="Live map")).to_be_visible()
 
     # Stop sharing, then arrive: the page says so, and the visit is In Progress.
     tab_to(page, page.get_by_role("button", name="Stop sharing my location"))
