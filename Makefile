@@ -25,10 +25,16 @@ $(VENV)/.test: $(VENV)/.runtime
 # Mail sent outside a request (the demo invitation, workers) links where `make run` serves.
 RUN_ENV := DJANGO_DEBUG=true PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}
 
+# Beside the server, the demo's Traveling technicians drive toward their sites, posting to
+# it (simulate_technicians); the shell stops them when the server stops, however it stops.
+SIMULATE_URL := http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+
 run: $(VENV)/.runtime
 	mkdir -p var
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py simulate_technicians --base-url $(SIMULATE_URL) & \
+	simulator=$$!; trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # First what the suite needs (bin/prereqs.py starts PostgreSQL and Redis when they are

@@ -418,3 +418,12 @@ LOGGING = {
         },
     },
 }
+
+# --- Technicians' web app and the demo's simulator -----------------------------------------
+# Accepted location batches, every few seconds from each phone (and from simulate_technicians
+# under `make run`), stay out of runserver's access log and, with tasks in-process, out of the
+# task log; refused ones still show (tracking.logs.QuietLocationBatches).
+LOGGING["filters"]["quiet_location_batches"] = {"()": "tracking.logs.QuietLocationBatches"}
+LOGGING["loggers"]["django.server"]["filters"].append("quiet_location_batches")
+if CELERY_TASK_ALWAYS_EAGER:
+    LOGGING["loggers"]["celery.app.trace"] = {"filters": ["quiet_location_batches"]}

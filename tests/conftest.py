@@ -194,6 +194,23 @@ def celery_worker(django_db_setup, smtp_server):
     log.close()
 
 
+@pytest.fixture(scope="session")
+def ingest_worker(django_db_setup):
+    """A real Celery worker on the `ingest` queue (tests.tracking.conftest.IngestWorker), for
+    the tracking tests and the browser tests that share a location. Here, so that one worker
+    serves the whole session."""
+    from tests.tracking.conftest import IngestWorker, purge_ingest_queue
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.skip("the worker tests need a broker (set CELERY_BROKER_URL)")
+    purge_ingest_queue()
+    worker = IngestWorker()
+    worker.log_path.write_text("")
+    worker.start()
+    yield worker
+    worker.stop()
+
+
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):
     """Poll until predicate() is truthy: for outcomes another process produces."""
     deadline = time.monotonic() + timeout

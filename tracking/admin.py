@@ -1,7 +1,7 @@
 """Devices in admin: a dispatcher adds a technician's device and gets its pairing code (and a
 QR image of it) on the next page, once; actions make a new code or revoke a device."""
 
-import json
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
@@ -117,7 +117,9 @@ class DeviceAdmin(ZonedAdmin):
         self.message_user(request, f"Revoked {revoked} device(s).", messages.SUCCESS)
 
     def _codes_page(self, request: HttpRequest, made: list[tuple[Device, str]]):
-        api_url = base_url_of(request) + reverse("tech-api-v1:api-root")
+        base_url = base_url_of(request)
+        api_url = base_url + reverse("tech-api-v1:api-root")
+        app_url = base_url + reverse("tech:home")
         codes = []
         for device, code in made:
             zone = self.zone_of(device)[0]
@@ -128,7 +130,7 @@ class DeviceAdmin(ZonedAdmin):
                     "expires": timelabels.local_text(
                         device.pairing_expires_at, zone, timelabels.DISPATCH
                     ),
-                    "qr": qr_svg(pairing_payload(api_url=api_url, code=code)),
+                    "qr": qr_svg(pairing_url(app_url=app_url, code=code)),
                 }
             )
         context = {
@@ -137,15 +139,17 @@ class DeviceAdmin(ZonedAdmin):
             "title": "Pairing codes" if len(codes) > 1 else "Pairing code",
             "codes": codes,
             "api_url": api_url,
+            "app_url": app_url,
         }
         # Admin's views are never cached (no-store), so the browser keeps no copy either.
         return TemplateResponse(request, "tracking/admin/pairing_codes.html", context)
 
 
-def pairing_payload(*, api_url: str, code: str) -> str:
-    """What the QR image holds: the API's address and the code, as compact JSON, e.g.
-    {"api":"https://portal.example.com/api/tech/v1/","code":"ABCDE-FGHJK"}."""
-    return json.dumps({"api": api_url, "code": code}, separators=(",", ":"))
+def pairing_url(*, app_url: str, code: str) -> str:
+    """What the QR image holds: the technicians' web app with the code, e.g.
+    https://portal.example.com/tech/?code=ABCDE-FGHJK. A phone's camera opens a URL, and the
+    page pairs with the code it finds there; a JSON payload would need an app to read it."""
+    return f"{app_url}?{urlencode({'code': code})}"
 
 
 def qr_svg(data: str) -> str:

@@ -56,8 +56,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def context(browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="en-US")
+def context_options() -> dict:
+    """More options of the browser context (time zone, geolocation, permissions); override in
+    a test module."""
+    return {}
+
+
+@pytest.fixture
+def context(browser, viewport, context_options):
+    context = browser.new_context(viewport=viewport, locale="en-US", **context_options)
     context.set_default_timeout(10_000)
     context.add_init_script(NOTE_CSP_VIOLATIONS)
     yield context

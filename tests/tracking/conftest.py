@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from celery.signals import after_task_publish
-from django.conf import settings
 from django.utils import timezone
 
 from tests.conftest import ROOT, _database_url
@@ -169,18 +168,6 @@ class IngestWorker:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
-
-
-@pytest.fixture(scope="session")
-def ingest_worker(django_db_setup):
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        pytest.skip("the worker tests need a broker (set CELERY_BROKER_URL)")
-    purge_ingest_queue()
-    worker = IngestWorker()
-    worker.log_path.write_text("")
-    worker.start()
-    yield worker
-    worker.stop()
 
 
 # --- Paired as a device pairs (the devices tests) ---------------------------------------

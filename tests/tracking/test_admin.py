@@ -1,7 +1,6 @@
 """Dispatchers pair technicians' devices in admin: adding one shows its pairing code and QR
 image once; actions make a new code or revoke."""
 
-import json
 import re
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from tests.tracking.conftest import API
 from tracking import devices
-from tracking.admin import pairing_payload, qr_svg
+from tracking.admin import pairing_url, qr_svg
 from tracking.models import Device
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +44,11 @@ def test_adding_a_device_shows_its_pairing_code_and_qr_once(
     assert device.pairing_code_hash and code.replace("-", "") not in device.pairing_code_hash
     # 09:00 in Seattle, the technician's zone, and 15 minutes on.
     assert "Tue 2030-06-04 09:15 PDT" in html
-    payload = pairing_payload(api_url="http://testserver/api/tech/v1/", code=code)
-    assert json.loads(payload) == {"api": "http://testserver/api/tech/v1/", "code": code}
-    assert qr_svg(payload) in html  # the image holds the address and the code
-    assert "style=" not in qr_svg(payload)  # the Content-Security-Policy refuses inline styles
+    # The image holds the technicians' web app with the code: a phone's camera opens it.
+    link = pairing_url(app_url="http://testserver/tech/", code=code)
+    assert link == f"http://testserver/tech/?code={code}"
+    assert qr_svg(link) in html
+    assert "style=" not in qr_svg(link)  # the Content-Security-Policy refuses inline styles
 
     assert _pair(client, code).status_code == 200
     assert code not in admin_client.get(CHANGELIST).content.decode()
