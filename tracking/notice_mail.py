@@ -26,27 +26,27 @@ SUBJECTS = {
     Kind.ARRIVING_SOON: "Your technician is arriving soon",
     Kind.RUNNING_LATE: "Your technician is running late",
 }
-# Distinct from every other signature of the project: a token made for something else
-# unsubscribes nobody.
-_SALT = "tracking.notices.unsubscribe"
+# Its salt sets it apart from every other signature of the project: a token made for
+# something else unsubscribes nobody.
+_SIGNER = signing.Signer(salt="tracking.notices.unsubscribe")
 
 
 def unsubscribe_token(customer_id: int) -> str:
     """Who to unsubscribe, signed with the secret key. It does not expire: a link in an old
     mail must still stop the next one."""
-    return signing.dumps(customer_id, salt=_SALT)
+    return _SIGNER.sign(str(customer_id))
 
 
 def customer_of(token: str) -> int | None:
     """The customer's id a token was made for, or None when it was not made here (typed
     wrong, cut short by a mail program, tampered with) or the account is gone."""
     try:
-        value = signing.loads(token, salt=_SALT)
+        value = _SIGNER.unsign(token)
     except signing.BadSignature:
         return None
-    if not isinstance(value, int) or not get_user_model().objects.filter(pk=value).exists():
+    if not value.isdigit() or not get_user_model().objects.filter(pk=int(value)).exists():
         return None
-    return value
+    return int(value)
 
 
 def window_end(start: datetime) -> datetime:
