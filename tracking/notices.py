@@ -9,10 +9,13 @@ unique constraint lets only one insert win; the loser sends nothing.
 On the way is sent from `transitioned`, the receiver of scheduling's appointment_transitioned
 (the technician's API, admin, anything that calls `transition`). The other two are evaluated
 by the ingest worker each time a batch moves a technician's latest position
-(`position_moved`), so that must cost little: the technician's Traveling visit comes from a
-cache entry (one lookup per batch), read from the database at most once a TRIP_SECONDS per
-technician, dropped by every transition to or from Traveling and by every notice sent."""
+(`position_moved`), so that must cost little: the technician's Traveling visit comes from an
+entry in Redis (one GET per batch, spoken to directly as tracking.positions does: Django's
+cache API costs four times the CPU; the local cache under `make run`), read from the
+database at most once a TRIP_SECONDS per technician, dropped by every transition to or from
+Traveling and by every notice sent."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +27,7 @@ from django.utils import timezone
 
 from scheduling.availability import Point
 from scheduling.models import Appointment, SchedulingSettings
-from tracking import eta, positions
+from tracking import eta, live, positions
 from tracking.models import Notice, NoticeOptOut
 from tracking.notice_mail import NoticeMail, window_end
 
@@ -37,8 +40,8 @@ FRESH = timedelta(minutes=10)
 # entry at once; this bounds how long one whose drop was lost (a read racing the transition)
 # can hold back an arriving-soon or running-late notice.
 TRIP_SECONDS = 60
-_KEY = "tracking:trip:{}"
-_NO_TRIP = "none"  # cached too: most batches come from technicians who are not traveling
+KEY = "tracking:trip:{}"
+_NO_TRIP = "none"  # kept too: most batches come from technicians who are not traveling
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,15 @@ class Trip:
     start: datetime
     site: Point | None
     sent: frozenset[str]
+
+    def dumps(self) -> str:
+        return json.dumps([self.appointment_id, self.start.isoformat(), self.site, [*self.sent]])
+
+    @classmethod
+    def loads(cls, raw: str | bytes) -> "Trip":
+        appointment_id, start, site, sent = json.loads(raw)
+        site = tuple(site) if site else None
+        return cls(appointment_id, datetime.fromisoformat(start), site, frozenset(sent))
 
 
 def transitioned(sender, appointment, from_status, to_status, base_url=None, **kwargs) -> None:
@@ -140,16 +152,32 @@ def send(
 
 
 def forget(resource_id: int) -> None:
-    cache.delete(_KEY.format(resource_id))
+    client = live.client()
+    if client is None:
+        cache.delete(KEY.format(resource_id))
+    else:
+        client.delete(KEY.format(resource_id))
+
+
+def remember(resource_id: int, trip: Trip | None) -> None:
+    """Keep what was read of the technician's trip (None: not traveling) for TRIP_SECONDS."""
+    raw = _NO_TRIP if trip is None else trip.dumps()
+    client = live.client()
+    if client is None:
+        cache.set(KEY.format(resource_id), raw, TRIP_SECONDS)
+    else:
+        client.set(KEY.format(resource_id), raw, ex=TRIP_SECONDS)
 
 
 def _trip(resource_id: int) -> Trip | None:
-    key = _KEY.format(resource_id)
-    trip = cache.get(key)
-    if trip is None:
-        trip = _read_trip(resource_id) or _NO_TRIP
-        cache.set(key, trip, TRIP_SECONDS)
-    return None if trip == _NO_TRIP else trip
+    client = live.client()
+    key = KEY.format(resource_id)
+    raw = cache.get(key) if client is None else client.get(key)
+    if raw is None:
+        trip = _read_trip(resource_id)
+        remember(resource_id, trip)
+        return trip
+    return None if raw in (_NO_TRIP, _NO_TRIP.encode()) else Trip.loads(raw)
 
 
 def _read_trip(resource_id: int) -> Trip | None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.models import OutboxMessage
 from scheduling.models import Appointment
+from tests.factories import AppointmentFactory
 from tracking import positions
 from tracking.notice_mail import SUBJECTS
 
@@ -16,15 +17,13 @@ KM_PER_DEGREE = 111.2  # of latitude, near enough for placing a technician
 
 
 def visit(account, technician, service_type, *, customer, start: datetime) -> Appointment:
-    """A Scheduled visit written directly: booking refuses a start this close to now."""
-    return Appointment.objects.create(
+    """A Scheduled visit at `start` (booking refuses one this close to now)."""
+    return AppointmentFactory(
         service_account=account,
         customer=customer,
-        product=service_type.products.get(),
         service_type=service_type,
         resource=technician,
         start=start,
-        end=start + service_type.duration,
     )
 
 

@@ -16,8 +16,8 @@ from tests.factories import CustomerFactory
 from tests.support.clock import next_weekday_at
 from tests.support.mail import body, built
 from tests.tracking.conftest import API, batch, pair, post
-from tests.tracking.notices import link, notices_sent, place, visit
-from tracking import notices
+from tests.tracking.notices import KM_PER_DEGREE, link, notices_sent, place, visit
+from tracking import notices, positions
 from tracking.models import Notice, NoticeOptOut
 
 pytestmark = pytest.mark.django_db
@@ -258,20 +258,26 @@ def test_a_technician_not_traveling_costs_one_cache_lookup(
         assert notices.position_moved(technician.pk, place(technician, account, km=1)) == []
 
 
+@pytest.mark.parametrize("redis", [True, False], ids=["redis", "no redis (make run)"])
 def test_pings_through_the_api_send_arriving_soon_once(
-    client, traveling, account, technician, settings
+    client, traveling, account, technician, settings, redis
 ):
-    """Under `make run` the ingest task runs in the request: the same path, in-process."""
+    """With tasks in-process the ingest task runs in the request: the same path. Without
+    Redis the latest position is a row and the trip sits in Django's cache."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.INGEST_ACCEPT_WHEN = "always"
+    if not redis:
+        settings.REDIS_URL = ""
     phone = pair(technician)
     points = batch(3)
     for point in points:
-        point.update(latitude=account.latitude + 3 / 111.2, longitude=account.longitude)
+        point.update(latitude=account.latitude + 3 / KM_PER_DEGREE, longitude=account.longitude)
     assert post(client, phone, {"pings": points}).json()["accepted"] == 3
     post(client, phone, {"pings": points})  # sent again: stored once, told once
-
     assert notices_sent(Kind.ARRIVING_SOON).count() == 1
+
+    notices.forget(technician.pk)
+    assert notices.position_moved(technician.pk, positions.latest(technician.pk)) == []
 
 
 # --- Unsubscribed ------------------------------------------------------------------------

@@ -6,7 +6,6 @@ unique row decides."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -61,7 +60,7 @@ def test_racing_ingest_workers_send_each_due_notice_once(traveling, account, tec
     position = place(technician, account, km=32)
 
     def worker():
-        cache.delete(f"tracking:trip:{technician.pk}")
+        notices.forget(technician.pk)
         return notices.position_moved(technician.pk, position)
 
     with override_settings(NOTICE_ARRIVING_SOON_MINUTES=60):

@@ -6,14 +6,13 @@ database has forgotten it was sent."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from portal.models import OutboxMessage
 from tests.conftest import wait_for
 from tests.tracking.conftest import API, batch, pair, post
 from tests.tracking.notices import KM_PER_DEGREE, notices_sent, visit
-from tracking import live, positions
+from tracking import live, notices, positions
 from tracking.models import Notice, Ping
 from tracking.notices import Trip
 
@@ -62,11 +61,12 @@ def test_on_the_way_and_arriving_soon_are_delivered_once(
     # The batch delivered again, to a worker that has forgotten everything but the database:
     # the latest position is gone (so the batch moves it again) and the cached trip says
     # nothing was sent yet. It finds arriving soon due once more, and the row refuses it.
-    key = f"tracking:trip:{technician.pk}"
-    cache.set(key, Trip(appointment.pk, appointment.start, site, sent=frozenset()), 60)
-    live.client().delete(positions.KEY.format(technician.pk))
+    notices.remember(technician.pk, Trip(appointment.pk, appointment.start, site, frozenset()))
+    redis = live.client()
+    redis.delete(positions.KEY.format(technician.pk))
     post(client, phone, {"pings": points})
-    assert wait_for(lambda: cache.get(key) is None)  # evaluated: dropped once something was due
+    # Evaluated: the entry is dropped once something was due.
+    assert wait_for(lambda: not redis.exists(notices.KEY.format(technician.pk)))
 
     assert Notice.objects.filter(appointment=appointment).count() == 2
     assert notices_sent().count() == 2
