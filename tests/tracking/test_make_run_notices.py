@@ -3,11 +3,8 @@ same path: the transition sends on the way, pings posted to the API send arrivin
 and the console shows both mails. Run in a fresh process with those settings."""
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.support.embedded import run_embedded
 
 SCRIPT = """
 import json
@@ -47,20 +44,7 @@ print(json.dumps({
 
 
 def test_make_run_sends_the_notices_in_process(tmp_path):
-    embedded = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "",
-        "MAIL_DELIVERY_BACKEND": "console",
-        "DJANGO_DEBUG": "true",
-    }
-    env = {**os.environ, **embedded}
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    result = subprocess.run(
-        [*manage, "shell", "-c", SCRIPT],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    result = run_embedded(SCRIPT, tmp_path / "portal.sqlite3", MAIL_DELIVERY_BACKEND="console")
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -64,6 +64,7 @@ def test_the_technicians_api_starting_travel_sends_on_the_way_with_the_estimate(
     [row] = notices_sent(Kind.ON_THE_WAY)
     assert row.to == "alice@example.com"
     text = body(row)
+    assert "on the way to 400 Broad St, Seattle, WA 98109, USA for your Repair visit." in text
     assert "about 18 minutes, around 9:18 AM PDT" in text
     # Caused by a device, not by someone at a browser: links go to the portal's address.
     assert link(text, "/map/") == f"{settings.PORTAL_BASE_URL}/appointments/{soon.pk}/map/"
