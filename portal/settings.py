@@ -3,6 +3,7 @@ the embedded setup (SQLite, tasks in-process, console mail, local-memory cache, 
 geocoder). README.md lists each variable; a bad value stops start-up with a message."""
 
 import re
+from email.utils import parseaddr
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -302,6 +303,18 @@ INGEST_RATE_LIMIT = env_rate("INGEST_RATE_LIMIT", "120/m")
 # off, or while one of their appointments is Traveling), "traveling" (only while Traveling)
 # or "always". Points outside are answered as rejected and never stored.
 INGEST_ACCEPT_WHEN = env_choice("INGEST_ACCEPT_WHEN", "on_duty", {"on_duty", "traveling", "always"})
+
+# --- Notices on the way (tracking.notices) ---------------------------------------------------
+# "Arriving soon" goes once the estimate drops under this many minutes.
+NOTICE_ARRIVING_SOON_MINUTES = env_int("NOTICE_ARRIVING_SOON_MINUTES", 10, minimum=1)
+# The arrival window is the visit's start plus this; "running late" goes once the estimate
+# passes its end.
+NOTICE_ARRIVAL_WINDOW_MINUTES = env_int("NOTICE_ARRIVAL_WINDOW_MINUTES", 15, minimum=0)
+# How the "running late" mail tells customers to reach the company; an empty phone is left out.
+CONTACT_PHONE = env_str("CONTACT_PHONE")
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1])
+if "@" not in CONTACT_EMAIL:
+    raise ImproperlyConfigured(f"CONTACT_EMAIL must be a mail address, not {CONTACT_EMAIL!r}")
 
 # --- Geocoding ----------------------------------------------------------------------------
 # "offline" looks addresses up in a small built-in gazetteer; any other value is a geopy

@@ -7,6 +7,7 @@ from django.utils import timezone
 from portal.models import Invitation, User
 from portal.services import new_code
 from scheduling.models import (
+    Appointment,
     Characteristic,
     Product,
     Resource,
@@ -139,6 +140,21 @@ class ResourceFactory(factory.django.DjangoModelFactory):
         specs = extracted or ["Mon-Fri 08:00-16:00"]
         for spec in [specs] if isinstance(specs, str) else specs:
             WorkingHours.objects.bulk_create(parse_hours(obj, spec))
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment written directly, in any state and at any start (booking would refuse
+    one too soon): for tests of what happens to visits rather than of booking them."""
+
+    class Meta:
+        model = Appointment
+
+    service_account = factory.SubFactory(ServiceAccountFactory)
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    product = factory.LazyAttribute(lambda o: o.service_type.products.first())
+    resource = factory.SubFactory(ResourceFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    end = factory.LazyAttribute(lambda o: o.start + o.service_type.duration)
 
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

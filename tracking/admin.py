@@ -1,5 +1,6 @@
 """Devices in admin: a dispatcher adds a technician's device and gets its pairing code (and a
-QR image of it) on the next page, once; actions make a new code or revoke a device."""
+QR image of it) on the next page, once; actions make a new code or revoke a device. The
+on-the-way notices sent, and who unsubscribed from them, are listed read-only."""
 
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -12,10 +13,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from scheduling import timelabels
-from scheduling.admin import ZonedAdmin, local_column
+from scheduling.admin import ZonedAdmin, local_column, site_zone
 from scheduling.notifications import base_url_of
 from tracking import devices
-from tracking.models import Device
+from tracking.models import Device, Notice, NoticeOptOut
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -157,3 +158,45 @@ def qr_svg(data: str) -> str:
     that it scans in admin's dark theme too."""
     svg = segno.make(data, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     return mark_safe(svg)  # noqa: S308 (segno's markup: paths only, none of the data's text)
+
+
+class ReadOnlyAdmin(ZonedAdmin):
+    """Rows the portal writes and admin only shows."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["appointment", "kind", "sent", "arrival_told"]
+    list_filter = ["kind"]
+    list_select_related = ["appointment__service_account", "appointment__service_type"]
+    search_fields = ["appointment__customer__email", "appointment__service_account__name"]
+    fields = ["appointment", "kind", "sent", "arrival_told"]
+    readonly_fields = fields
+
+    sent = local_column("sent_at", "Sent")
+    arrival_told = local_column("arrival", "Arrival it told")
+
+    def zone_of(self, obj: Notice | None) -> tuple[ZoneInfo, str]:
+        if obj is None:
+            return super().zone_of(obj)
+        return site_zone(obj.appointment.service_account)
+
+
+@admin.register(NoticeOptOut)
+class NoticeOptOutAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "since"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__email"]
+    fields = ["customer", "since"]
+    readonly_fields = fields
+
+    since = local_column("created_at", "Unsubscribed")

@@ -3,14 +3,18 @@ from django.db.models.signals import post_migrate
 
 
 class TrackingConfig(AppConfig):
-    """Technicians' devices, their locations (ingest, latest position, retention) and, later,
-    the live map."""
+    """Technicians' devices, their locations (ingest, latest position, retention), the
+    notices that tell customers where the technician is and, later, the live map."""
 
     name = "tracking"
     verbose_name = "Tracking"
 
     def ready(self) -> None:
+        from scheduling.signals import appointment_transitioned
+        from tracking import notices
+
         post_migrate.connect(_create_partitions, sender=self, dispatch_uid="ping-partitions")
+        appointment_transitioned.connect(notices.transitioned, dispatch_uid="tracking-notices")
 
 
 def _create_partitions(using: str = "default", **kwargs) -> None:

@@ -93,3 +93,49 @@ class LatestPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notice(models.Model):
+    """A mail telling the customer of a Traveling visit where the technician is (on the way,
+    arriving soon, running late), one row per visit and kind. The row is inserted in the
+    transaction that writes the mail to the outbox, and the unique constraint is what lets
+    only one of two racing senders (two ingest workers, a batch delivered again) write it:
+    the loser's insert fails and it sends nothing."""
+
+    class Kind(models.TextChoices):
+        ON_THE_WAY = "on_the_way", "On the way"
+        ARRIVING_SOON = "arriving_soon", "Arriving soon"
+        RUNNING_LATE = "running_late", "Running late"
+
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField(help_text="When it was written to the outbox.")
+    arrival = models.DateTimeField(
+        null=True, blank=True, help_text="The estimate the mail told (UTC); empty: none yet."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="notice_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, appointment {self.appointment_id}"
+
+
+class NoticeOptOut(models.Model):
+    """A customer who unsubscribed from the on-the-way notices (the link in each of them).
+    Booking, change and cancel mails still go."""
+
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "notice opt-out"
+
+    def __str__(self) -> str:
+        return f"Opt-out of customer {self.customer_id}"

@@ -1,7 +1,8 @@
 """Writing pings (the ingest worker's part of tracking.ingest): one batch in one statement,
 `INSERT ... ON CONFLICT DO NOTHING` (Django's bulk_create with ignore_conflicts; on PostgreSQL
 it sends the rows as arrays, `INSERT ... SELECT * FROM UNNEST(...)`), then the technician's
-latest position moved forward."""
+latest position moved forward, and the customer told when that makes a notice due
+(tracking.notices)."""
 
 import logging
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
-from tracking import partitions, positions
+from tracking import notices, partitions, positions
 from tracking.models import Ping
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,8 @@ MEASURES = ("latitude", "longitude", "accuracy", "speed", "heading", "altitude",
 
 def store(device_id: int, resource_id: int, received_at: str, rows: Sequence[Sequence]) -> int:
     """Insert a batch (points already stored are skipped), then move the technician's latest
-    position forward to its newest point. Safe to run again with the same batch."""
+    position forward to its newest point and send the notices that makes due. Safe to run
+    again with the same batch."""
     received = datetime.fromisoformat(received_at)
     pings = [
         Ping(
@@ -47,5 +49,9 @@ def store(device_id: int, resource_id: int, received_at: str, rows: Sequence[Seq
         Ping.objects.bulk_create(pings, ignore_conflicts=True)
     newest = max(pings, key=lambda p: p.recorded_at)
     kept = {name: getattr(newest, name) for name in positions.Position.__dataclass_fields__}
-    positions.advance(resource_id, positions.Position(**kept))
+    latest = positions.Position(**kept)
+    # Only a batch that moved the position can make a notice due: a late or resent one
+    # (a redelivered batch) changes nothing the last evaluation did not see.
+    if positions.advance(resource_id, latest):
+        notices.position_moved(resource_id, latest)
     return len(pings)

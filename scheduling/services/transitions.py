@@ -76,11 +76,15 @@ def apply(
     )
     if to == Status.CANCELED:
         notifications.canceled(appointment, base_url=base_url)
-    transaction.on_commit(lambda: _announce(appointment, from_status=current, to_status=to, by=by))
+    transaction.on_commit(
+        lambda: _announce(appointment, from_status=current, to_status=to, by=by, base_url=base_url)
+    )
     return appointment
 
 
-def _announce(appointment: Appointment, *, from_status: str, to_status: str, by) -> None:
+def _announce(
+    appointment: Appointment, *, from_status: str, to_status: str, by, base_url: str | None
+) -> None:
     # The change is committed whatever a receiver does; one that fails is logged, not
     # allowed to turn a done change into an error page.
     results = appointment_transitioned.send_robust(
@@ -89,6 +93,7 @@ def _announce(appointment: Appointment, *, from_status: str, to_status: str, by)
         from_status=from_status,
         to_status=to_status,
         by=by,
+        base_url=base_url,
     )
     for receiver, result in results:
         if isinstance(result, Exception):

@@ -3,11 +3,8 @@ view queues the task, which runs at once and stores the batch, the latest positi
 and the purge deletes old pings in batches. Run in a fresh process with those settings."""
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.support.embedded import run_embedded
 
 SCRIPT = """
 import json
@@ -56,20 +53,7 @@ print(json.dumps({
 
 
 def test_make_run_stores_locations_in_process_and_purges_them_in_batches(tmp_path):
-    embedded = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "",
-        "INGEST_ACCEPT_WHEN": "always",
-        "DJANGO_DEBUG": "true",
-    }
-    env = {**os.environ, **embedded}
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    result = subprocess.run(
-        [*manage, "shell", "-c", SCRIPT],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    result = run_embedded(SCRIPT, tmp_path / "portal.sqlite3", INGEST_ACCEPT_WHEN="always")
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
 
