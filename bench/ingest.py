@@ -1,0 +1,877 @@
+"""The ingest part of `make bench`: gunicorn (production settings) + the ingest Celery worker
+(its own process on the `ingest` queue) + PostgreSQL + Redis, with paired devices posting
+location batches, and what it costs, how fast it drains, and that nothing is lost, even
+when the worker is killed (-9) mid-ingest. Its own database (portal_bench_ingest) and Redis
+databases (4 and 5), so it can run beside the booking bench.
+
+Phases, all on one server, worker and data set (see bench/README.md):
+  ratio    the worker paused (SIGSTOP): rounds of the do-nothing app (the load generator's
+           ceiling), the signed-in one-query baseline and batches of 10, order rotating
+  small    the worker resumed: it drains the batches of 10 the ratio rounds queued
+  bulk     batches of 100 for a few seconds, then until every accepted point is stored
+  latency  batches of 100 at half the bulk phase's rate; a probe reads each technician's
+           latest position (tracking.positions) until it shows the point just accepted
+  kill     batches of 100; the worker killed (-9) while it holds batches, started again,
+           and everything accepted must be stored once
+
+wrk (with bench/ingest.lua) makes the load of the ratio, bulk and kill phases when it is
+installed, else the Python threads of bench/load.py; the latency phase is paced Python.
+"""
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+if str(BASE_DIR) not in sys.path:
+    sys.path.insert(0, str(BASE_DIR))
+
+from bench.run import (  # noqa: E402
+    HOST,
+    WORKERS,
+    Browser,
+    Server,
+    _children,
+    _cpu_seconds,
+    _machine_busy,
+    flush_redis,
+    recreate_database,
+    server_env,
+)
+
+DB_NAME = "portal_bench_ingest"
+CACHE_URL = "redis://127.0.0.1:6379/4"
+BROKER_URL = "redis://127.0.0.1:6379/5"
+LUA = BASE_DIR / "bench" / "ingest.lua"
+PATH = "/api/tech/v1/locations"
+# Short, so that the batches a killed worker held come back within the run; production's
+# is CELERY_VISIBILITY_TIMEOUT (README). The broker looks for them every 10 s.
+VISIBILITY_TIMEOUT = 5
+DRAIN_TIMEOUT = 60.0
+
+AIMS = {  # key: (test, shown)
+    "ingest_ratio": (lambda v: v >= 1.5, ">= 1.5"),
+    "ingest_pings_per_s": (lambda v: v >= 20_000, ">= 20000"),
+    "ingest_cpu_us_per_ping": (lambda v: v <= 100, "<= 100"),
+    "ingest_drain_s": (lambda v: v <= 5, "<= 5"),
+    "ingest_lost": (lambda v: v == 0, "0"),
+    "ingest_latency_p95_s": (lambda v: v <= 1, "<= 1"),
+    "ingest_kill_lost": (lambda v: v == 0, "0"),
+}
+# Below this ratio the ingest request costs more than the cheapest signed-in page: a failure.
+RATIO_FLOOR = 1.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n")[0])
+    p.add_argument("--workers", type=int, default=WORKERS, help="gunicorn sync workers")
+    p.add_argument(
+        "--connections", type=int, default=4, help="concurrent connections (%(default)s)"
+    )
+    p.add_argument("--devices", type=int, default=500, help="paired devices (%(default)s)")
+    p.add_argument("--rounds", type=int, default=2, help="ratio rounds (%(default)s)")
+    p.add_argument("--seconds", type=float, default=2.0, help="one ratio phase (%(default)s)")
+    p.add_argument("--bulk-seconds", type=float, default=8.0, help="bulk phase (%(default)s)")
+    p.add_argument(
+        "--latency-seconds", type=float, default=6.0, help="latency phase (%(default)s)"
+    )
+    p.add_argument("--kill-seconds", type=float, default=6.0, help="kill phase (%(default)s)")
+    p.add_argument("--python-load", action="store_true", help="Python threads even with wrk")
+    p.add_argument("--keep-db", action="store_true", help=f"leave the {DB_NAME} database behind")
+    p.add_argument("--out", type=Path, default=BASE_DIR / "var" / "bench.json")
+    return p.parse_args(argv)
+
+
+def log(message: str) -> None:
+    print(f"[ingest] {message}", flush=True)
+
+
+# --- The figures, from what the phases counted ------------------------------------------------
+
+
+@dataclass
+class Shot:
+    """One run of the load generator: answers by status, points accepted, wall seconds, and
+    the generator's own CPU seconds."""
+
+    answered: int = 0
+    accepted: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    load_cpu: float = 0.0
+    socket_errors: int = 0
+    ended: float = 0.0  # time.monotonic() of the last answer
+
+    @property
+    def per_second(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+    def add(self, other: "Shot") -> None:
+        self.answered += other.answered
+        self.accepted += other.accepted
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+        self.seconds += other.seconds
+        self.load_cpu += other.load_cpu
+        self.socket_errors += other.socket_errors
+        self.ended = max(self.ended, other.ended)
+
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+
+def parse_wrk(stdout: str) -> Shot:
+    """The JSON line bench/ingest.lua's done() writes, among wrk's own report."""
+    line = next(
+        (x for x in reversed(stdout.splitlines()) if x.startswith("{")),
+        None,
+    )
+    if line is None:
+        raise RuntimeError(f"wrk wrote no summary:\n{stdout}")
+    data = json.loads(line)
+    return Shot(
+        answered=data["answered"],
+        accepted=data["accepted"],
+        statuses={int(k): v for k, v in data["statuses"].items()},
+        seconds=data["seconds"],
+        socket_errors=data["socket_errors"],
+        ended=data["ended"],
+    )
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile: the smallest value at least p % of `values` are at or
+    below."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def figures(
+    *,
+    baseline: Shot,
+    small: Shot,
+    bulk: Shot,
+    bulk_stored: int,
+    bulk_drain_s: float,
+    bulk_cpu: dict[str, float],
+    accepted: int,
+    stored: int,
+    latencies: Sequence[float],
+    kill_accepted: int,
+    kill_stored: int,
+    duplicates: int,
+) -> dict:
+    """The keys bench.json gets, from what the phases counted.
+
+    `bulk_cpu` holds the CPU seconds of web, worker, db and redis from the start of the bulk
+    load until its last point was stored; `accepted`/`stored` are the totals of the phases
+    before the kill, `kill_*` those of the kill phase; `duplicates` counts points stored more
+    than once over the whole run."""
+    bulk_span = bulk.seconds + bulk_drain_s
+    return {
+        "ingest_ratio": round(small.per_second / baseline.per_second, 2)
+        if baseline.per_second
+        else 0.0,
+        "ingest_pings_per_s": round(bulk_stored / bulk_span) if bulk_span else 0,
+        "ingest_cpu_us_per_ping": round(
+            sum(bulk_cpu[k] for k in ("web", "worker", "db", "redis")) / bulk_stored * 1e6, 1
+        )
+        if bulk_stored
+        else 0.0,
+        "ingest_drain_s": round(bulk_drain_s, 2),
+        "ingest_lost": accepted - stored,
+        "ingest_latency_p95_s": round(percentile(latencies, 95), 3),
+        "ingest_kill_lost": (kill_accepted - kill_stored) + duplicates,
+    }
+
+
+# --- The processes and what they spend --------------------------------------------------------
+
+
+class IngestWorker:
+    """The ingest worker as production runs it: its own process on the `ingest` queue, a
+    prefetch above the mail worker's 1. Paused, resumed, killed (-9) and started again."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = {**os.environ, **env}
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.name = f"ingest-bench-{os.getpid()}@%h"
+
+    def start(self) -> None:
+        log_file = self.log_path.open("a")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "ingest",
+             "--pool=solo", "--prefetch-multiplier=50", "--loglevel=WARNING",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", self.name],
+            cwd=BASE_DIR, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log_file.close()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from portal.celery import app
+
+        node = self.name.replace("%h", os.uname().nodename)
+        deadline = time.monotonic() + timeout
+        while not app.control.ping(destination=[node], timeout=0.5):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the ingest worker did not start; see {self.log_path}")
+
+    def pids(self) -> list[int]:
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return [self.proc.pid, *_children(self.proc.pid)]
+
+    def pause(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.resume()
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Cpu:
+    """CPU seconds of the gunicorn workers (web), the ingest worker, the PostgreSQL backends
+    of the bench database but this process's own (db), the Redis server, and the machine
+    (busy) since boot; `spent` is the difference of two readings, per group."""
+
+    def __init__(self, web_server: int, worker: IngestWorker, redis_pid: int | None):
+        self.web = _children(web_server)
+        self.worker = worker
+        self.redis_pid = redis_pid
+
+    def read(self) -> dict:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            db = {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+        return {
+            "web": sum(_cpu_seconds(p) for p in self.web),
+            "worker": sum(_cpu_seconds(p) for p in self.worker.pids()),
+            "db": db,
+            "redis": _cpu_seconds(self.redis_pid) if self.redis_pid else 0.0,
+            "busy": _machine_busy(),
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        out = {k: after[k] - before[k] for k in ("web", "worker", "redis", "busy")}
+        # A backend that started meanwhile counts from zero.
+        out["db"] = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in after["db"].items())
+        out["other"] = out.pop("busy") - sum(out.values())
+        return out
+
+
+# --- Load -------------------------------------------------------------------------------------
+
+
+class Loader:
+    """The load generator: wrk with bench/ingest.lua when installed (and not refused), else
+    Python threads (bench/load.py)."""
+
+    def __init__(self, tokens_file: Path, tokens: list[str], connections: int, python: bool):
+        self.wrk = None if python else shutil.which("wrk")
+        self.tokens_file = tokens_file
+        self.tokens = tokens
+        self.connections = connections
+        self.sent = 0
+
+    @property
+    def name(self) -> str:
+        return "wrk" if self.wrk else "Python threads (bench/load.py)"
+
+    def get(self, port: int, path: str, cookie: str, seconds: float) -> Shot:
+        if self.wrk:
+            return self._wrk(port, seconds, ["get", path, cookie])
+        from bench import load
+
+        request = load.Request("GET", path, {"Cookie": cookie} if cookie else {})
+        return self._python(port, seconds, lambda i: request)
+
+    def locations(self, port: int, batch: int, seconds: float) -> Shot:
+        if self.wrk:
+            nonce = uuid.uuid4().hex[:8]
+            return self._wrk(port, seconds, ["locations", str(self.tokens_file), str(batch), nonce])
+        return self._python(port, seconds, lambda i: self.batch_request(batch), bodies=True)
+
+    def batch_request(self, batch: int, token: str | None = None, end: datetime | None = None):
+        """A request of `batch` new points (recorded a millisecond apart up to `end`), from
+        the next device in turn unless `token` says which."""
+        from bench import load
+
+        self.sent += 1
+        token = token or self.tokens[self.sent % len(self.tokens)]
+        return load.Request(
+            "POST",
+            PATH,
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            batch_body(batch, end or datetime.now(UTC)),
+        )
+
+    def _wrk(self, port: int, seconds: float, args: list[str]) -> Shot:
+        threads = min(2, self.connections)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # No request is sent after `stop`; wrk runs on until every answer is in.
+        stop = time.monotonic() + seconds
+        done = subprocess.run(  # noqa: S603 - our own command line, no shell
+            [self.wrk, "-t", str(threads), "-c", str(self.connections),
+             "-d", f"{math.ceil(seconds) + 1}s", "-s", str(LUA), f"http://{HOST}:{port}/",
+             "--", f"{stop:.6f}", *args],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        shot = parse_wrk(done.stdout)
+        shot.load_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return shot
+
+    def _python(self, port: int, seconds: float, make: Callable, bodies: bool = False) -> Shot:
+        from bench import load
+
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        began = time.monotonic()
+        phase = load.run(
+            HOST, port, connections=self.connections, make=make, seconds=seconds, keep_bodies=bodies
+        )
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        load_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return shot_of(phase, began, load_cpu)
+
+
+def shot_of(phase, began: float, load_cpu: float = 0.0) -> Shot:
+    accepted = sum(json.loads(r.body)["accepted"] for r in phase.responses if r.status == 202)
+    statuses = phase.statuses()
+    return Shot(phase.count, accepted, statuses, phase.wall, load_cpu, ended=began + phase.wall)
+
+
+def batch_body(n: int, end: datetime) -> bytes:
+    step = timedelta(milliseconds=1)
+    return json.dumps(
+        {
+            "pings": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "latitude": 47.6 + i / 10_000,
+                    "longitude": -122.3 - i / 10_000,
+                    "accuracy": 8,
+                    "recorded_at": (end - (n - 1 - i) * step).isoformat(),
+                    "speed": 12.5,
+                    "heading": 90,
+                    "altitude": 40.0,
+                    "battery": 81,
+                }
+                for i in range(n)
+            ]
+        }
+    ).encode()
+
+
+# --- Data set ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Fleet:
+    tokens: list[str]
+    resource_ids: list[int]  # the same order
+    customer: object
+
+
+def seed(devices: int, now: datetime) -> Fleet:
+    """`devices` technicians, each with one paired device, working every day all day (the
+    default privacy rule, on duty, is the one measured); a customer for the baseline."""
+    from datetime import time as clock
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from scheduling.models import Resource, SchedulingSettings, WorkingHours
+    from tracking import devices as tokens
+    from tracking.models import Device
+
+    # Hours 00:00-23:59 in a zone where it is now far from midnight, so the run never falls
+    # in the minute off duty.
+    zone = "UTC" if 2 <= now.hour < 22 else "Asia/Tokyo"
+    User = get_user_model()
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [
+            User(email=f"tech{i:05d}@ingest.example", first_name="Tech", password=unusable)
+            for i in range(devices)
+        ]
+    )
+    resources = Resource.objects.bulk_create(
+        [Resource(user=u, home_latitude=47.6, home_longitude=-122.3, time_zone=zone) for u in users]
+    )
+    WorkingHours.objects.bulk_create(
+        [
+            WorkingHours(resource=r, weekday=d, start=clock(0), end=clock(23, 59))
+            for r in resources
+            for d in range(7)
+        ]
+    )
+    plain = [tokens.new_token() for _ in resources]
+    Device.objects.bulk_create(
+        [
+            Device(resource=r, name="Phone", token_hash=tokens.token_hash(t), paired_at=now)
+            for r, t in zip(resources, plain, strict=True)
+        ]
+    )
+    SchedulingSettings.objects.get_or_create(pk=1)
+    customer = User.objects.create(
+        email="customer@ingest.example", first_name="Customer", password=unusable
+    )
+    return Fleet(plain, [r.pk for r in resources], customer)
+
+
+# --- Waiting for the worker -------------------------------------------------------------------
+
+
+def stored() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tracking_ping")
+        return cursor.fetchone()[0]
+
+
+def duplicates() -> int:
+    """Points stored more than once: the same device and point id in two rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) - count(DISTINCT (device_id, point_id)) FROM tracking_ping"
+        )
+        return cursor.fetchone()[0]
+
+
+def queued(broker) -> int:
+    """Messages waiting on the ingest queue or delivered and not yet acknowledged."""
+    pipe = broker.pipeline(transaction=False)
+    pipe.llen("ingest")
+    pipe.hlen("unacked")
+    return sum(pipe.execute())
+
+
+class Watch:
+    """Reads the broker every 10 ms from a thread of its own, so the moment the worker has
+    acknowledged everything (it does so after each commit) is known to 10 ms, even while the
+    load generator is still finishing."""
+
+    def __init__(self, broker):
+        self.broker = broker
+        self.empty_at: list[float] = []  # moments the broker held nothing
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "Watch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if queued(self.broker) == 0:
+                self.empty_at.append(time.monotonic())
+            time.sleep(0.01)
+
+    def drained(self, goal: int, after: float, timeout: float = DRAIN_TIMEOUT) -> float:
+        """Seconds from `after` (monotonic, the load's last answer) until the broker was
+        first seen empty with `goal` points stored; waits as long as needed."""
+        deadline = time.monotonic() + timeout
+        checked = after
+        while time.monotonic() < deadline:
+            empty = [t for t in self.empty_at if t >= checked]
+            if empty:
+                if stored() >= goal:
+                    return empty[0] - after
+                # Empty but not all stored: batches a killed worker held, not yet back.
+                checked = time.monotonic()
+            time.sleep(0.05)
+        return time.monotonic() - after
+
+
+def drain(broker, goal: int, timeout: float = DRAIN_TIMEOUT) -> float:
+    """Wait until the broker is empty and `goal` points are stored; the seconds it took."""
+    began = time.monotonic()
+    with Watch(broker) as watch:
+        return watch.drained(goal, began, timeout)
+
+
+# --- Latency: accepted -> latest position readable -------------------------------------------------
+
+
+def latency_phase(
+    port: int, loader: Loader, fleet: Fleet, *, rate: float, seconds: float, batch: int = 100
+) -> tuple[list[float], int, Shot]:
+    """Post batches at `rate` requests a second from the probe devices, each new point newer
+    than the last, while this thread reads their latest positions: for each new one seen,
+    how long after the view accepted it (its received_at) it became readable."""
+    from bench import load
+    from tracking import positions
+
+    probes = min(20, len(fleet.tokens))
+    interval = probes / rate
+    latencies: list[float] = []
+    shots: list[load.Response] = []
+    stop = threading.Event()
+    began = time.monotonic()
+
+    def sender(k: int) -> None:
+        conn = load.Connection(HOST, port)
+        try:
+            n = 0
+            while True:
+                at = began + k * interval / probes + n * interval
+                if at - began >= seconds:
+                    return
+                time.sleep(max(0.0, at - time.monotonic()))
+                request = loader.batch_request(batch, fleet.tokens[k])
+                shots.append(conn.send(request))
+                n += 1
+        finally:
+            conn.close()
+
+    seen = {
+        rid: getattr(positions.latest(rid), "recorded_at", None)
+        for rid in fleet.resource_ids[:probes]
+    }
+    threads = [threading.Thread(target=sender, args=(k,), daemon=True) for k in range(probes)]
+    for t in threads:
+        t.start()
+    watcher_done = threading.Thread(target=lambda: [t.join() for t in threads], daemon=True)
+    watcher_done.start()
+    grace = None
+    while not stop.is_set():
+        for rid in seen:
+            position = positions.latest(rid)
+            if position is not None and position.recorded_at != seen[rid]:
+                seen[rid] = position.recorded_at
+                latencies.append(time.time() - position.received_at.timestamp())
+        if not watcher_done.is_alive():
+            grace = grace or time.monotonic() + 2.0
+            if time.monotonic() > grace:
+                stop.set()
+        time.sleep(0.001)
+    phase = load.Phase(shots, time.monotonic() - began)
+    return latencies, len(shots), shot_of(phase, began)
+
+
+# --- The run ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    began = time.monotonic()
+    env = server_env(DB_NAME, CACHE_URL, BROKER_URL) | {
+        "DJANGO_DEBUG": "false",
+        # The devices post as fast as the load generator can; the limit's Redis round trip
+        # is still made on every request.
+        "INGEST_RATE_LIMIT": "100000000/m",
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        # The mail retries must fit in the visibility timeout (portal.settings checks).
+        "MAIL_MAX_RETRIES": "2",
+        "MAIL_RETRY_DELAY": "1",
+    }
+    os.environ.update(env)
+    log(f"database {DB_NAME}: recreate, migrate, seed")
+    recreate_database(name=DB_NAME)
+    flush_redis((CACHE_URL, BROKER_URL))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", interactive=False, verbosity=0)
+    fleet = seed(args.devices, datetime.now(UTC))
+    with connections["default"].cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    var = BASE_DIR / "var"
+    worker = IngestWorker(env, var / "bench-ingest-worker.log")
+    worker.log_path.write_text("")
+    try:
+        with (
+            Server(env, var / "bench-ingest-gunicorn.log", args.workers) as server,
+            Server(env, var / "bench-ingest-noop.log", args.workers, app="bench.noop:application")
+            as noop,
+        ):
+            worker.start()
+            worker.wait_ready()
+            results, problems, report = measure(args, fleet, server, noop, worker)
+    finally:
+        worker.stop()
+        connections.close_all()
+        flush_redis((CACHE_URL, BROKER_URL))
+        if not args.keep_db:
+            recreate_database(drop_only=True, name=DB_NAME)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    args.out.write_text(json.dumps(previous | results, indent=2) + "\n")
+    print_report(results, report, args=args, elapsed=time.monotonic() - began)
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    return 1 if problems else 0
+
+
+def measure(args, fleet: Fleet, server, noop, worker: IngestWorker) -> tuple[dict, list, dict]:
+    import redis
+
+    broker = redis.Redis.from_url(BROKER_URL)
+    redis_pid = redis.Redis.from_url(CACHE_URL).info("server").get("process_id")
+    tokens_file = BASE_DIR / "var" / "bench-ingest-tokens.txt"
+    tokens_file.write_text("\n".join(fleet.tokens) + "\n")
+    loader = Loader(tokens_file, fleet.tokens, args.connections, args.python_load)
+    customer = Browser(fleet.customer)
+    port, c = server.port, args.connections
+    problems: list[str] = []
+    log(
+        f"gunicorn on {HOST}:{port} ({args.workers} sync workers), the do-nothing app on "
+        f"{HOST}:{noop.port}, the ingest worker; {len(fleet.tokens)} devices; load: "
+        f"{loader.name}, {c} connections"
+    )
+
+    # Warm-up: imports, connections, the per-process caches of every technician's hours.
+    loader.locations(port, 10, 2)
+    loader.get(port, "/bench/baseline/", customer.cookie, 1)
+    loader.get(noop.port, "/bench/baseline/", "", 1)
+    drain(broker, stored())
+    cpu = Cpu(server.proc.pid, worker, redis_pid)
+
+    # Ratio rounds: the web tier alone, the worker paused (the batches wait in Redis).
+    shots = {name: Shot() for name in ("ceiling", "baseline", "small")}
+    spent: dict[str, dict[str, float]] = {name: {} for name in shots}
+    steps = [
+        ("ceiling", lambda: loader.get(noop.port, "/bench/baseline/", "", args.seconds)),
+        ("baseline", lambda: loader.get(port, "/bench/baseline/", customer.cookie, args.seconds)),
+        ("small", lambda: loader.locations(port, 10, args.seconds)),
+    ]
+    at_start = stored()
+    worker.pause()
+    try:
+        for r in range(args.rounds):
+            for name, step in steps[r % len(steps) :] + steps[: r % len(steps)]:
+                before = cpu.read()
+                shot = step()
+                _add(spent[name], Cpu.spent(before, cpu.read()))
+                shots[name].add(shot)
+    finally:
+        worker.resume()
+    accepted = shots["small"].accepted
+    # The worker drains what the ratio rounds queued: its cost per batch of 10.
+    before = cpu.read()
+    small_drain = drain(broker, at_start + accepted)
+    spent["small drain"] = Cpu.spent(before, cpu.read())
+
+    # Bulk: batches of 100, the worker running, until every accepted point is stored.
+    goal = stored()
+    before = cpu.read()
+    with Watch(broker) as watch:
+        bulk = loader.locations(port, 100, args.bulk_seconds)
+        bulk_drain = watch.drained(goal + bulk.accepted, bulk.ended)
+    spent["bulk"] = Cpu.spent(before, cpu.read())
+    bulk_stored = stored() - goal
+    accepted += bulk.accepted
+    bulk_span = bulk.seconds + bulk_drain
+
+    # Latency at half the bulk phase's rate.
+    rate = max(1.0, bulk_stored / bulk_span / 2 / 100) if bulk_span else 1.0
+    goal = stored()
+    latencies, posts, lat_shot = latency_phase(
+        port, loader, fleet, rate=rate, seconds=args.latency_seconds
+    )
+    drain(broker, goal + lat_shot.accepted)
+    accepted += lat_shot.accepted
+    total_stored = stored() - at_start
+
+    # Kill: the worker killed (-9) while it holds batches, started again at once.
+    goal = stored()
+    kill_info: dict = {}
+
+    def killer() -> None:
+        time.sleep(min(2.0, args.kill_seconds / 3))
+        deadline = time.monotonic() + args.kill_seconds / 2
+        while broker.hlen("unacked") < 20 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        kill_info["held"] = broker.hlen("unacked")
+        worker.kill()
+        kill_info["at"] = time.monotonic()
+        kill_info["stored_at_kill"] = stored() - goal
+        worker.start()
+
+    k = threading.Thread(target=killer, daemon=True)
+    with Watch(broker) as watch:
+        k.start()
+        kill = loader.locations(port, 100, args.kill_seconds)
+        k.join()
+        worker.wait_ready()
+        kill_drain = watch.drained(goal + kill.accepted, kill.ended, timeout=90)
+    kill_stored = stored() - goal
+    dups = duplicates()
+
+    results = figures(
+        baseline=shots["baseline"],
+        small=shots["small"],
+        bulk=bulk,
+        bulk_stored=bulk_stored,
+        bulk_drain_s=bulk_drain,
+        bulk_cpu=spent["bulk"],
+        accepted=accepted,
+        stored=total_stored,
+        latencies=latencies,
+        kill_accepted=kill.accepted,
+        kill_stored=kill_stored,
+        duplicates=dups,
+    )
+    ceiling = shots["ceiling"]
+    results["ingest_ceiling_req_s"] = round(ceiling.per_second)
+    results["ingest_small_req_s"] = round(shots["small"].per_second)
+    results["ingest_baseline_req_s"] = round(shots["baseline"].per_second)
+    small_pings = shots["small"].accepted
+    results["ingest_worker_us_per_ping_b10"] = (
+        round(spent["small drain"]["worker"] / small_pings * 1e6, 1) if small_pings else 0.0
+    )
+    results["ingest_worker_us_per_ping_b100"] = (
+        round(spent["bulk"]["worker"] / bulk_stored * 1e6, 1) if bulk_stored else 0.0
+    )
+
+    for name, shot in (*shots.items(), ("bulk", bulk), ("latency", lat_shot), ("kill", kill)):
+        ok = {200} if name in ("ceiling", "baseline") else {202}
+        if set(shot.statuses) - ok or shot.socket_errors:
+            problems.append(f"{name} answered {shot.statuses}, {shot.socket_errors} socket errors")
+    if results["ingest_lost"]:
+        problems.append(f"{results['ingest_lost']} accepted points were not stored")
+    if results["ingest_kill_lost"]:
+        problems.append(
+            f"kill: {kill.accepted} accepted, {kill_stored} stored, {dups} duplicates"
+        )
+    if not kill_info.get("held"):
+        problems.append("kill: the worker held no batch when it was killed")
+    if results["ingest_ratio"] < RATIO_FLOOR:
+        problems.append(f"ingest_ratio {results['ingest_ratio']} is below {RATIO_FLOOR}")
+
+    per_request = {
+        name: {k: v / shots[name].answered * 1000 for k, v in spent[name].items()}
+        for name in shots
+        if shots[name].answered
+    }
+    for name, shot in shots.items():
+        if shot.answered:
+            per_request[name]["load"] = shot.load_cpu / shot.answered * 1000
+    per_ping = {
+        name: {k: v / n * 1e6 for k, v in spent[name].items()}
+        for name, n in (("small drain", small_pings), ("bulk", bulk_stored))
+        if n
+    }
+    report = {
+        "loader": loader.name,
+        "per_request": per_request,
+        "per_ping": per_ping,
+        "ceiling_ms": ceiling.load_cpu / ceiling.answered * 1000 if ceiling.answered else 0,
+        "small_drain_s": small_drain,
+        "bulk": bulk,
+        "latency": (latencies, posts, rate),
+        "kill": {**kill_info, "drain_s": kill_drain, "accepted": kill.accepted},
+        "warnings": [
+            f"{name} reached {shots[name].per_second:.0f}/s, more than half the load "
+            f"generator's ceiling ({ceiling.per_second:.0f}/s)"
+            for name in ("baseline", "small")
+            if shots[name].per_second > ceiling.per_second / 2
+        ],
+    }
+    return results, problems, report
+
+
+def _add(total: dict[str, float], more: dict[str, float]) -> None:
+    for k, v in more.items():
+        total[k] = total.get(k, 0.0) + v
+
+
+def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
+    print()
+    print(
+        f"Ingest: gunicorn, {args.workers} sync workers, production settings; the ingest "
+        f"worker (solo pool, prefetch 50); {args.devices} devices. Load: {report['loader']}, "
+        f"{args.connections} connections."
+    )
+    print()
+    print(f"{'figure':<31} {'value':>9}  {'aim':<8} {'':<6}")
+    for key, value in results.items():
+        aim, verdict = "", ""
+        if key in AIMS:
+            test, aim = AIMS[key]
+            verdict = "met" if test(value) else "MISSED"
+        print(f"{key:<31} {value:>9}  {aim:<8} {verdict:<6}".rstrip())
+    print()
+    print("CPU per request, ms      web     db  redis  load  other")
+    for name, ms in report["per_request"].items():
+        print(
+            f"  {name:<20} {ms['web']:>6.3f} {ms['db']:>6.3f} {ms['redis']:>6.3f} "
+            f"{ms.get('load', 0):>5.3f} {ms['other']:>6.3f}"
+        )
+    print("CPU per ping stored, µs  web  worker     db  redis  other")
+    for name, us in report["per_ping"].items():
+        print(
+            f"  {name:<18} {us['web']:>6.1f} {us['worker']:>6.1f} {us['db']:>6.1f} "
+            f"{us['redis']:>6.1f} {us['other']:>6.1f}"
+        )
+    latencies, posts, rate = report["latency"]
+    if latencies:
+        print(
+            f"Latency: {len(latencies)} positions seen of {posts} batches posted at "
+            f"{rate:.0f}/s; median {statistics.median(latencies) * 1000:.0f} ms, max "
+            f"{max(latencies) * 1000:.0f} ms"
+        )
+    kill = report["kill"]
+    print(
+        f"Kill: {kill.get('held', 0)} batches held by the worker when killed, "
+        f"{kill.get('stored_at_kill', 0)} of {kill['accepted']} points stored by then; all "
+        f"stored {kill['drain_s']:.1f} s after the load ended (visibility timeout "
+        f"{VISIBILITY_TIMEOUT} s in the bench)"
+    )
+    for warning in report["warnings"]:
+        print(f"WARNING: {warning}")
+    print()
+    print(f"Wrote {args.out}; the ingest run took {elapsed:.0f} s.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
