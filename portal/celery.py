@@ -2,7 +2,7 @@ import os
 import sys
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_prerun, worker_init
 from django.core.management.base import SystemCheckError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -27,3 +27,14 @@ def _stop_on_bad_settings(**kwargs) -> None:
         # SystemExit quietly (its stderr a logger by then): say why, then leave.
         print(f"Bad settings:\n{exc}", file=sys.__stderr__, flush=True)
         raise SystemExit(1) from exc
+
+
+@task_prerun.connect
+def _keep_database_connection(**kwargs) -> None:
+    """Before each task, what Django does before each request: close the connection if it is
+    broken or older than DATABASE_CONN_MAX_AGE, else keep it (checked by one `SELECT 1` at
+    first use). Celery's Django fixup would close it around every task instead, so every
+    task opened a new PostgreSQL connection; CELERY_DB_REUSE_MAX (settings) stops that."""
+    from django.db import close_old_connections
+
+    close_old_connections()
