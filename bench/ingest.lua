@@ -2,15 +2,16 @@
 -- baseline and the do-nothing app), or location batches, each from the next device's token
 -- with point ids never sent before, so every point is a new one (a resent id is stored once).
 --
---   wrk ... -s bench/ingest.lua URL -- STOP get PATH COOKIE
---   wrk ... -s bench/ingest.lua URL -- STOP locations TOKENS_FILE BATCH RUN_NONCE
+--   wrk -t THREADS ... -s bench/ingest.lua URL -- STOP THREADS get PATH COOKIE
+--   wrk -t THREADS ... -s bench/ingest.lua URL -- STOP THREADS locations TOKENS BATCH NONCE
 --
 -- STOP is a moment on the monotonic clock (Python's time.monotonic()): no request is sent
 -- after it, and wrk's duration (-d) runs a little longer, so that every request sent has
 -- its answer counted; a request cut off by wrk's end would be accepted but not counted.
 --
--- Point ids are RUN_NONCE (8 hex digits, new for every wrk run), the thread, and a counter:
--- unique without randomness. Each batch's points are recorded one second apart up to the
+-- TOKENS is a file of device tokens, one a line; the threads take them in turn. Point ids
+-- are NONCE (8 hex digits, new for every wrk run), the thread, and a counter: unique
+-- without randomness. Each batch's points are recorded one second apart up to the
 -- moment the request is made. At the end one JSON line goes to stdout (see done()).
 
 local ffi = require("ffi")
@@ -31,25 +32,26 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local mode, path, headers, tokens, batch, nonce, stop
+local mode, path, headers, tokens, batch, nonce, stop, nthreads
 -- Globals, so that done() can read each thread's with thread:get().
 sent, accepted, answered, statuses, first, last = 0, 0, 0, {}, 0, 0
 
 function init(args)
   stop = tonumber(args[1])
-  mode = args[2]
+  nthreads = tonumber(args[2])
+  mode = args[3]
   if mode == "get" then
-    path = args[3]
+    path = args[4]
     headers = {}
-    if args[4] and args[4] ~= "" then headers["Cookie"] = args[4] end
+    if args[5] and args[5] ~= "" then headers["Cookie"] = args[5] end
     return
   end
   tokens = {}
-  for line in io.lines(args[3]) do
+  for line in io.lines(args[4]) do
     if line ~= "" then table.insert(tokens, line) end
   end
-  batch = tonumber(args[4])
-  nonce = args[5]
+  batch = tonumber(args[5])
+  nonce = args[6]
   path = "/api/tech/v1/locations"
 end
 
@@ -73,7 +75,7 @@ function request()
     return wrk.format("GET", path, headers)
   end
   sent = sent + 1
-  local token = tokens[((sent - 1) * #threads + number) % #tokens + 1]
+  local token = tokens[((sent - 1) * nthreads + number) % #tokens + 1]
   local now = os.time()
   local points = {}
   for i = 1, batch do
