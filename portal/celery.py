@@ -30,11 +30,15 @@ def _stop_on_bad_settings(**kwargs) -> None:
 
 
 @task_prerun.connect
-def _keep_database_connection(**kwargs) -> None:
-    """Before each task, what Django does before each request: close the connection if it is
-    broken or older than DATABASE_CONN_MAX_AGE, else keep it (checked by one `SELECT 1` at
-    first use). Celery's Django fixup would close it around every task instead, so every
-    task opened a new PostgreSQL connection; CELERY_DB_REUSE_MAX (settings) stops that."""
+def _keep_database_connection(sender=None, **kwargs) -> None:
+    """Before each task a worker runs, what Django does before each request: close the
+    connection if it is broken or older than DATABASE_CONN_MAX_AGE, else keep it (checked by
+    one `SELECT 1` at first use). Celery's Django fixup would close it around every task
+    instead, so every task opened a new PostgreSQL connection; CELERY_DB_REUSE_MAX (settings)
+    stops that. A task run in-process (`make run`, eager) shares its caller's connection and
+    transaction: left alone, as the fixup leaves it."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()

@@ -20,6 +20,13 @@ class Task:
         is_eager = False
 
 
+class EagerTask(Task):
+    """A task run in-process, inside its caller's request and transaction."""
+
+    class request:
+        is_eager = True
+
+
 TASK = Task()
 
 
@@ -52,3 +59,13 @@ def test_it_replaces_a_connection_older_than_its_age(settings):
     connection.ensure_connection()
 
     assert connection.connection is not before
+
+
+def test_a_task_run_in_process_leaves_its_callers_connection_alone():
+    connection.ensure_connection()
+    before = connection.connection
+    connection.close_at = 0  # would be renewed before a worker's task
+
+    task_prerun.send(sender=EagerTask())
+
+    assert connection.connection is before
