@@ -20,34 +20,34 @@ installed, else the Python threads of bench/load.py; the latency phase is paced 
 
 import argparse
 import json
-import math
 import os
-import resource
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
+from bench.ingest_load import Loader, Shot, shot_of  # noqa: E402
+from bench.ingest_processes import (  # noqa: E402
+    Cpu,
+    IngestWorker,
+    Watch,
+    drain,
+    duplicates,
+    stored,
+)
 from bench.run import (  # noqa: E402
     HOST,
     WORKERS,
     Browser,
     Server,
-    _children,
-    _cpu_seconds,
-    _machine_busy,
     flush_redis,
     recreate_database,
     server_env,
@@ -56,12 +56,9 @@ from bench.run import (  # noqa: E402
 DB_NAME = "portal_bench_ingest"
 CACHE_URL = "redis://127.0.0.1:6379/4"
 BROKER_URL = "redis://127.0.0.1:6379/5"
-LUA = BASE_DIR / "bench" / "ingest.lua"
-PATH = "/api/tech/v1/locations"
 # Short, so that the batches a killed worker held come back within the run; production's
 # is CELERY_VISIBILITY_TIMEOUT (README). The broker looks for them every 10 s.
 VISIBILITY_TIMEOUT = 5
-DRAIN_TIMEOUT = 60.0
 # Connections opened during the measured phases beyond which their CPU, unseen, matters: the
 # worker renews its own every 1,000 tasks (CELERY_DB_REUSE_MAX), a few times a run.
 MAX_OPENED = 20
@@ -102,56 +99,6 @@ def log(message: str) -> None:
 
 
 # --- The figures, from what the phases counted ------------------------------------------------
-
-
-@dataclass
-class Shot:
-    """One run of the load generator: answers by status, points accepted, wall seconds, and
-    the generator's own CPU seconds."""
-
-    answered: int = 0
-    accepted: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    load_cpu: float = 0.0
-    socket_errors: int = 0
-    ended: float = 0.0  # time.monotonic() of the last answer
-
-    @property
-    def per_second(self) -> float:
-        return self.answered / self.seconds if self.seconds else 0.0
-
-    def add(self, other: "Shot") -> None:
-        self.answered += other.answered
-        self.accepted += other.accepted
-        for status, n in other.statuses.items():
-            self.statuses[status] = self.statuses.get(status, 0) + n
-        self.seconds += other.seconds
-        self.load_cpu += other.load_cpu
-        self.socket_errors += other.socket_errors
-        self.ended = max(self.ended, other.ended)
-
-    def server_errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status >= 500)
-
-
-def parse_wrk(stdout: str) -> Shot:
-    """The JSON line bench/ingest.lua's done() writes, among wrk's own report."""
-    line = next(
-        (x for x in reversed(stdout.splitlines()) if x.startswith("{")),
-        None,
-    )
-    if line is None:
-        raise RuntimeError(f"wrk wrote no summary:\n{stdout}")
-    data = json.loads(line)
-    return Shot(
-        answered=data["answered"],
-        accepted=data["accepted"],
-        statuses={int(k): v for k, v in data["statuses"].items()},
-        seconds=data["seconds"],
-        socket_errors=data["socket_errors"],
-        ended=data["ended"],
-    )
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -201,214 +148,6 @@ def figures(
         "ingest_latency_p95_s": round(percentile(latencies, 95), 3),
         "ingest_kill_lost": (kill_accepted - kill_stored) + duplicates,
     }
-
-
-# --- The processes and what they spend --------------------------------------------------------
-
-
-class IngestWorker:
-    """The ingest worker as production runs it: its own process on the `ingest` queue, a
-    prefetch above the mail worker's 1. Paused, resumed, killed (-9) and started again."""
-
-    def __init__(self, env: dict[str, str], log_path: Path):
-        self.env = {**os.environ, **env}
-        self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
-        self.name = f"ingest-bench-{os.getpid()}@%h"
-
-    def start(self) -> None:
-        log_file = self.log_path.open("a")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own command line, no shell
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "ingest",
-             "--pool=solo", "--prefetch-multiplier=50", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", self.name],
-            cwd=BASE_DIR, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        log_file.close()
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        from portal.celery import app
-
-        node = self.name.replace("%h", os.uname().nodename)
-        deadline = time.monotonic() + timeout
-        while not app.control.ping(destination=[node], timeout=0.5):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the ingest worker did not start; see {self.log_path}")
-
-    def pids(self) -> list[int]:
-        if self.proc is None or self.proc.poll() is not None:
-            return []
-        return [self.proc.pid, *_children(self.proc.pid)]
-
-    def pause(self) -> None:
-        os.kill(self.proc.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.proc.pid, signal.SIGCONT)
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.resume()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-class Cpu:
-    """CPU seconds of the gunicorn workers (web), the ingest worker, the PostgreSQL backends
-    of the bench database but this process's own (db), the Redis server, and the machine
-    (busy) since boot; `spent` is the difference of two readings, per group. A backend that
-    comes and goes between two readings is not seen: `opened` counts the connections made
-    to the bench database meanwhile (pg_stat_database.sessions), and the run warns of them."""
-
-    def __init__(self, web_server: int, worker: IngestWorker, redis_pid: int | None):
-        self.web = _children(web_server)
-        self.worker = worker
-        self.redis_pid = redis_pid
-
-    def read(self) -> dict:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            db = {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
-            cursor.execute(
-                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-            )
-            sessions = cursor.fetchone()[0]
-        return {
-            "sessions": sessions,
-            "web": sum(_cpu_seconds(p) for p in self.web),
-            "worker": sum(_cpu_seconds(p) for p in self.worker.pids()),
-            "db": db,
-            "redis": _cpu_seconds(self.redis_pid) if self.redis_pid else 0.0,
-            "busy": _machine_busy(),
-        }
-
-    @staticmethod
-    def spent(before: dict, after: dict) -> dict[str, float]:
-        out = {k: after[k] - before[k] for k in ("web", "worker", "redis", "busy")}
-        # A backend that started meanwhile counts from zero.
-        out["db"] = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in after["db"].items())
-        out["other"] = out.pop("busy") - sum(out.values())
-        return out
-
-    @staticmethod
-    def opened(before: dict, after: dict) -> int:
-        return after["sessions"] - before["sessions"]
-
-
-# --- Load -------------------------------------------------------------------------------------
-
-
-class Loader:
-    """The load generator: wrk with bench/ingest.lua when installed (and not refused), else
-    Python threads (bench/load.py)."""
-
-    def __init__(self, tokens_file: Path, tokens: list[str], connections: int, python: bool):
-        self.wrk = None if python else shutil.which("wrk")
-        self.tokens_file = tokens_file
-        self.tokens = tokens
-        self.connections = connections
-        self.sent = 0
-
-    @property
-    def name(self) -> str:
-        return "wrk" if self.wrk else "Python threads (bench/load.py)"
-
-    def get(self, port: int, path: str, cookie: str, seconds: float) -> Shot:
-        if self.wrk:
-            return self._wrk(port, seconds, ["get", path, cookie])
-        from bench import load
-
-        request = load.Request("GET", path, {"Cookie": cookie} if cookie else {})
-        return self._python(port, seconds, lambda i: request)
-
-    def locations(self, port: int, batch: int, seconds: float) -> Shot:
-        if self.wrk:
-            nonce = uuid.uuid4().hex[:8]
-            return self._wrk(port, seconds, ["locations", str(self.tokens_file), str(batch), nonce])
-        return self._python(port, seconds, lambda i: self.batch_request(batch), bodies=True)
-
-    def batch_request(self, batch: int, token: str | None = None, end: datetime | None = None):
-        """A request of `batch` new points (recorded a millisecond apart up to `end`), from
-        the next device in turn unless `token` says which."""
-        from bench import load
-
-        self.sent += 1
-        token = token or self.tokens[self.sent % len(self.tokens)]
-        return load.Request(
-            "POST",
-            PATH,
-            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            batch_body(batch, end or datetime.now(UTC)),
-        )
-
-    def _wrk(self, port: int, seconds: float, args: list[str]) -> Shot:
-        threads = min(2, self.connections)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        # No request is sent after `stop`; wrk runs on until every answer is in.
-        stop = time.monotonic() + seconds
-        done = subprocess.run(  # noqa: S603 - our own command line, no shell
-            [self.wrk, "-t", str(threads), "-c", str(self.connections),
-             "-d", f"{math.ceil(seconds) + 1}s", "-s", str(LUA), f"http://{HOST}:{port}/",
-             "--", f"{stop:.6f}", str(threads), *args],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        shot = parse_wrk(done.stdout)
-        shot.load_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        return shot
-
-    def _python(self, port: int, seconds: float, make: Callable, bodies: bool = False) -> Shot:
-        from bench import load
-
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        began = time.monotonic()
-        phase = load.run(
-            HOST, port, connections=self.connections, make=make, seconds=seconds, keep_bodies=bodies
-        )
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        load_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        return shot_of(phase, began, load_cpu)
-
-
-def shot_of(phase, began: float, load_cpu: float = 0.0) -> Shot:
-    accepted = sum(json.loads(r.body)["accepted"] for r in phase.responses if r.status == 202)
-    statuses = phase.statuses()
-    return Shot(phase.count, accepted, statuses, phase.wall, load_cpu, ended=began + phase.wall)
-
-
-def batch_body(n: int, end: datetime) -> bytes:
-    step = timedelta(milliseconds=1)
-    return json.dumps(
-        {
-            "pings": [
-                {
-                    "id": str(uuid.uuid4()),
-                    "latitude": 47.6 + i / 10_000,
-                    "longitude": -122.3 - i / 10_000,
-                    "accuracy": 8,
-                    "recorded_at": (end - (n - 1 - i) * step).isoformat(),
-                    "speed": 12.5,
-                    "heading": 90,
-                    "altitude": 40.0,
-                    "battery": 81,
-                }
-                for i in range(n)
-            ]
-        }
-    ).encode()
 
 
 # --- Data set ---------------------------------------------------------------------------------
@@ -466,82 +205,6 @@ def seed(devices: int, now: datetime) -> Fleet:
         email="customer@ingest.example", first_name="Customer", password=unusable
     )
     return Fleet(plain, [r.pk for r in resources], customer)
-
-
-# --- Waiting for the worker -------------------------------------------------------------------
-
-
-def stored() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM tracking_ping")
-        return cursor.fetchone()[0]
-
-
-def duplicates() -> int:
-    """Points stored more than once: the same device and point id in two rows."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) - count(DISTINCT (device_id, point_id)) FROM tracking_ping")
-        return cursor.fetchone()[0]
-
-
-def queued(broker) -> int:
-    """Messages waiting on the ingest queue or delivered and not yet acknowledged."""
-    pipe = broker.pipeline(transaction=False)
-    pipe.llen("ingest")
-    pipe.hlen("unacked")
-    return sum(pipe.execute())
-
-
-class Watch:
-    """Reads the broker every 10 ms from a thread of its own, so the moment the worker has
-    acknowledged everything (it does so after each commit) is known to 10 ms, even while the
-    load generator is still finishing."""
-
-    def __init__(self, broker):
-        self.broker = broker
-        self.empty_at: list[float] = []  # moments the broker held nothing
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "Watch":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if queued(self.broker) == 0:
-                self.empty_at.append(time.monotonic())
-            time.sleep(0.01)
-
-    def drained(self, goal: int, after: float, timeout: float = DRAIN_TIMEOUT) -> float:
-        """Seconds from `after` (monotonic, the load's last answer) until the broker was
-        first seen empty with `goal` points stored; waits as long as needed."""
-        deadline = time.monotonic() + timeout
-        checked = after
-        while time.monotonic() < deadline:
-            empty = [t for t in self.empty_at if t >= checked]
-            if empty:
-                if stored() >= goal:
-                    return empty[0] - after
-                # Empty but not all stored: batches a killed worker held, not yet back.
-                checked = time.monotonic()
-            time.sleep(0.05)
-        return time.monotonic() - after
-
-
-def drain(broker, goal: int, timeout: float = DRAIN_TIMEOUT) -> float:
-    """Wait until the broker is empty and `goal` points are stored; the seconds it took."""
-    began = time.monotonic()
-    with Watch(broker) as watch:
-        return watch.drained(goal, began, timeout)
 
 
 # --- Latency: accepted -> latest position readable ------------------------------------------

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench.ingest import Loader, Shot, figures, parse_wrk, percentile
+from bench.ingest import figures, percentile
+from bench.ingest_load import Loader, Shot, parse_wrk
 from tracking.ingest import Point
 
 
