@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.run import BASE_DIR, _children, _cpu_seconds, _machine_busy
+from bench.run import BASE_DIR, _children, _cpu_seconds, _machine_busy, stop_process
 
 DRAIN_TIMEOUT = 60.0
 
@@ -61,12 +61,7 @@ class IngestWorker:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.resume()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc)
 
 
 class Cpu:

@@ -207,14 +207,21 @@ class Server:
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc)
         self.log_file.close()
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Ask it to stop (SIGTERM), and kill it if it has not within 20 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 # --- Sign-in without the sign-in page ---------------------------------------------------------
