@@ -24,7 +24,8 @@ api = NinjaAPI(
 )
 
 
-@api.get("me", summary="The device and technician the token belongs to")
+# HEAD answers as GET does, as everywhere in the portal (ninja answers it 405 otherwise).
+@api.api_operation(["GET", "HEAD"], "me", summary="The device and technician the token belongs to")
 def me(request):
     device = request.device
     return {"device": device.name, "technician": str(device.resource)}

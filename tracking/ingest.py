@@ -21,8 +21,9 @@ from uuid import UUID
 
 from celery.result import EagerResult
 from django.conf import settings
-from kombu.exceptions import OperationalError as BrokerError
+from kombu.exceptions import KombuError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from redis.exceptions import RedisError
 
 from tracking import pings, privacy
 from tracking.models import Device
@@ -142,7 +143,9 @@ def _publish(device: Device, rows: list[list], *, received_at: datetime) -> None
             argsrepr="",
             kwargsrepr="",
         )
-    except BrokerError as exc:
+    except (KombuError, RedisError, OSError) as exc:
+        # Unreachable after the publish's own retries, or full (Redis refuses writes rather
+        # than evict queued batches): nothing is accepted, and the device sends it again.
         log.warning("Location batch not queued (%s): %s", type(exc).__name__, exc)
         raise QueueUnavailable from exc
     if isinstance(result, EagerResult):

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from tests.support.ports import free_port
 from tests.tracking.conftest import batch, pair, point, post
 from tracking.models import Device, Ping
 
@@ -273,3 +274,42 @@ def test_the_schema_documents_the_endpoint(client):
         "id", "latitude", "longitude", "accuracy", "recorded_at",
     }  # fmt: skip
     assert {"202", "400", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+
+
+@pytest.fixture
+def broker_down(settings, monkeypatch):
+    """The app publishes to a port where no Redis listens."""
+    from portal.celery import app
+
+    def forget_connections():
+        # The app keeps its pool of broker connections and producers once made; without
+        # them it makes new ones, to the broker the setting names then.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CELERY_BROKER_URL = nowhere
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads the variable first
+    forget_connections()
+    yield
+    forget_connections()  # the setting and the variable are restored after this
+
+
+def test_an_unreachable_queue_is_a_503_and_nothing_is_accepted(client, phone, broker_down):
+    response = post(client, phone, {"pings": batch(2)})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "nothing was accepted" in response.json()["detail"]
+
+
+def test_devices_need_no_csrf_token(phone, eager):
+    """A device has no cookie or form: Django's CSRF check must not stand in its way."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert post(strict, phone, {"pings": [point()]}).status_code == 202
+    overland = f"/api/tech/v1/overland?token={phone.token}"
+    answer = strict.post(overland, {"locations": []}, content_type="application/json")
+    assert answer.json() == {"result": "ok"}
+    owntracks = strict.post("/api/tech/v1/owntracks", {}, "application/json", headers=phone.basic)
+    assert owntracks.status_code == 200

@@ -1,0 +1,50 @@
+"""The ingest settings from the environment: good values are taken, a bad one stops start-up
+naming the variable (as tests/test_settings.py checks the others)."""
+
+import pytest
+
+from tests.test_settings import loaded_settings
+from tests.test_settings import test_a_bad_value_stops_start_up_naming_the_variable as refused
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "setting", "loaded"),
+    [
+        ("INGEST_RATE_LIMIT", "10/30s", "INGEST_RATE_LIMIT", "(10, 30.0)"),
+        ("INGEST_RATE_LIMIT", "600/h", "INGEST_RATE_LIMIT", "(600, 3600.0)"),
+        ("INGEST_ACCEPT_WHEN", "Traveling", "INGEST_ACCEPT_WHEN", "'traveling'"),
+        ("INGEST_MAX_ACCURACY_M", "250", "INGEST_MAX_ACCURACY_M", "250.0"),
+        ("INGEST_MAX_SPEED_MPS", "60", "INGEST_MAX_SPEED_MPS", "60.0"),
+        ("LOCATION_RETENTION_DAYS", "7", "LOCATION_RETENTION_DAYS", "7"),
+        ("CELERY_VISIBILITY_TIMEOUT", "900", "CELERY_BROKER_TRANSPORT_OPTIONS", "900"),
+    ],
+)
+def test_good_values_are_taken(name, value, setting, loaded):
+    assert loaded in loaded_settings(**{name: value})[setting]
+
+
+def test_the_defaults():
+    loaded = loaded_settings()
+    assert loaded["INGEST_RATE_LIMIT"] == "(120, 60.0)"
+    assert loaded["INGEST_ACCEPT_WHEN"] == "'on_duty'"
+    assert loaded["LOCATION_RETENTION_DAYS"] == "30"
+    assert loaded["INGEST_MAX_ACCURACY_M"] == "1000.0"
+    assert "'visibility_timeout': 600" in loaded["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert loaded["CELERY_TASK_ROUTES"] == "{'tracking.tasks.store_pings': {'queue': 'ingest'}}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INGEST_RATE_LIMIT", "120 a minute"),
+        ("INGEST_RATE_LIMIT", "0/m"),
+        ("INGEST_RATE_LIMIT", "5/m/ip"),
+        ("INGEST_ACCEPT_WHEN", "never"),
+        ("INGEST_MAX_ACCURACY_M", "0"),
+        ("INGEST_MAX_SPEED_MPS", "fast"),
+        ("LOCATION_RETENTION_DAYS", "0"),
+        ("CELERY_VISIBILITY_TIMEOUT", "300"),  # shorter than a mail retry's 480 s wait
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
+    refused(name, value)  # the same check as for the other settings
