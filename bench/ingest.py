@@ -59,6 +59,8 @@ BROKER_URL = "redis://127.0.0.1:6379/5"
 # Short, so that the batches a killed worker held come back within the run; production's
 # is CELERY_VISIBILITY_TIMEOUT (README). The broker looks for them every 10 s.
 VISIBILITY_TIMEOUT = 5
+# After the kill: the visibility timeout, the broker's 10 s between looks, and the work.
+KILL_WAIT = 30.0
 # Connections opened during the measured phases beyond which their CPU, unseen, matters: the
 # worker renews its own every 1,000 tasks (CELERY_DB_REUSE_MAX), a few times a run.
 MAX_OPENED = 20
@@ -421,7 +423,7 @@ def measure(args, fleet: Fleet, server, noop, worker: IngestWorker) -> tuple[dic
         kill = loader.locations(port, 100, args.kill_seconds)
         k.join()
         worker.wait_ready()
-        kill_drain = watch.drained(goal + kill.accepted, kill.ended, timeout=90)
+        kill_drain = watch.drained(goal + kill.accepted, kill.ended, timeout=KILL_WAIT)
     kill_stored = stored() - goal
     dups = duplicates()
 
@@ -479,6 +481,7 @@ def measure(args, fleet: Fleet, server, noop, worker: IngestWorker) -> tuple[dic
     }
     report = {
         "loader": loader.name,
+        "worker": " ".join(worker.options),
         "per_request": per_request,
         "per_ping": per_ping,
         "ceiling_ms": ceiling.load_cpu / ceiling.answered * 1000 if ceiling.answered else 0,
@@ -510,7 +513,7 @@ def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
     print()
     print(
         f"Ingest: gunicorn, {args.workers} sync workers, production settings; the ingest "
-        f"worker (solo pool, prefetch 50); {args.devices} devices. Load: {report['loader']}, "
+        f"worker ({report['worker']}); {args.devices} devices. Load: {report['loader']}, "
         f"{args.connections} connections."
     )
     print()
@@ -544,9 +547,15 @@ def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
     kill = report["kill"]
     print(
         f"Kill: {kill.get('held', 0)} batches held by the worker when killed, "
-        f"{kill.get('stored_at_kill', 0)} of {kill['accepted']} points stored by then; all "
-        f"stored {kill['drain_s']:.1f} s after the load ended (visibility timeout "
-        f"{VISIBILITY_TIMEOUT} s in the bench)"
+        f"{kill.get('stored_at_kill', 0)} of {kill['accepted']} points stored by then; "
+        + (
+            f"all stored {kill['drain_s']:.1f} s after the load ended"
+            if not results["ingest_kill_lost"]
+            else f"{KILL_WAIT:.0f} s after the load ended some were still missing (the batch "
+            "the worker was fetching when killed? bench/README.md, 'What a kill can still "
+            "lose')"
+        )
+        + f" (visibility timeout {VISIBILITY_TIMEOUT} s in the bench)"
     )
     for warning in report["warnings"]:
         print(f"WARNING: {warning}")

@@ -16,19 +16,23 @@ DRAIN_TIMEOUT = 60.0
 
 class IngestWorker:
     """The ingest worker as production runs it: its own process on the `ingest` queue, a
-    prefetch above the mail worker's 1. Paused, resumed, killed (-9) and started again."""
+    prefetch above the mail worker's 1. Paused, resumed, killed (-9: the main process, whose
+    pool processes then stop) and started again."""
 
     def __init__(self, env: dict[str, str], log_path: Path):
         self.env = {**os.environ, **env}
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         self.name = f"ingest-bench-{os.getpid()}@%h"
+        # As docker-compose.yml runs it (prefork, a process per core, prefetch 16), unless
+        # BENCH_INGEST_WORKER gives other options (e.g. "--pool=solo --prefetch-multiplier=50").
+        self.options = os.environ.get("BENCH_INGEST_WORKER", "--prefetch-multiplier=16").split()
 
     def start(self) -> None:
         log_file = self.log_path.open("a")
         self.proc = subprocess.Popen(  # noqa: S603 - our own command line, no shell
             [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "ingest",
-             "--pool=solo", "--prefetch-multiplier=50", "--loglevel=WARNING",
+             *self.options, "--loglevel=WARNING",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", self.name],
             cwd=BASE_DIR, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
