@@ -86,6 +86,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--keep-db", action="store_true", help=f"leave the {DB_NAME} database behind")
     p.add_argument("--out", type=Path, default=BASE_DIR / "var" / "bench.json")
+    p.add_argument(
+        "--part",
+        choices=("all", "booking", "ingest"),
+        default="all",
+        help="the booking run, the ingest run (bench/ingest.py, its own process and "
+        "database), or both, one after the other (%(default)s)",
+    )
     args = p.parse_args(argv)
     args.connections = args.connections or args.workers
     return args
@@ -98,7 +105,9 @@ def log(message: str) -> None:
 # --- Environment, database, server ---------------------------------------------------------
 
 
-def server_env() -> dict[str, str]:
+def server_env(
+    db_name: str = DB_NAME, cache_url: str = CACHE_URL, broker_url: str = BROKER_URL
+) -> dict[str, str]:
     """Production settings, with plain http on loopback and the bench's own databases."""
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -107,9 +116,9 @@ def server_env() -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
-        "DATABASE_URL": f"{PG_SERVER}/{DB_NAME}",
-        "REDIS_URL": CACHE_URL,
-        "CELERY_BROKER_URL": BROKER_URL,
+        "DATABASE_URL": f"{PG_SERVER}/{db_name}",
+        "REDIS_URL": cache_url,
+        "CELERY_BROKER_URL": broker_url,
         "PORTAL_BASE_URL": f"http://{HOST}",
         "LOG_LEVEL": "WARNING",
         # Keep each worker's database connection for the whole run (production renews it
@@ -118,19 +127,19 @@ def server_env() -> dict[str, str]:
     }
 
 
-def recreate_database(drop_only: bool = False) -> None:
+def recreate_database(drop_only: bool = False, name: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS portal_bench WITH (FORCE)")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
-            conn.execute("CREATE DATABASE portal_bench")
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def flush_redis() -> None:
+def flush_redis(urls: tuple[str, ...] = (CACHE_URL, BROKER_URL)) -> None:
     import redis
 
-    for url in (CACHE_URL, BROKER_URL):
+    for url in urls:
         redis.Redis.from_url(url).flushdb()
 
 
@@ -198,14 +207,21 @@ class Server:
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc)
         self.log_file.close()
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Ask it to stop (SIGTERM), and kill it if it has not within 20 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 # --- Sign-in without the sign-in page ---------------------------------------------------------
@@ -492,6 +508,20 @@ def is_booked(response) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    failed = 0
+    if args.part in ("all", "booking"):
+        failed |= booking_main(args)
+    if args.part in ("all", "ingest"):
+        # Its own process: its own settings, database and Redis databases.
+        failed |= subprocess.call(  # noqa: S603 - our own command line, no shell
+            [sys.executable, "-m", "bench.ingest", "--workers", str(args.workers),
+             "--out", str(args.out), *(["--keep-db"] if args.keep_db else [])],
+            cwd=BASE_DIR,
+        )  # fmt: skip
+    return 1 if failed else 0
+
+
+def booking_main(args: argparse.Namespace) -> int:
     began = time.monotonic()
     env = server_env()
     os.environ.update(env)
@@ -532,7 +562,9 @@ def main(argv: list[str] | None = None) -> int:
             recreate_database(drop_only=True)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    # The ingest run's keys, if any, stay until it writes its own.
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    args.out.write_text(json.dumps(previous | results, indent=2) + "\n")
     args.out.with_suffix(".sql").write_text(
         "".join(
             f"-- {name}: {len(sql)} statements\n" + "".join(f"{q};\n" for q in sql) + "\n"

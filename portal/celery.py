@@ -2,7 +2,13 @@ import os
 import sys
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, beat_init, worker_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    beat_init,
+    task_prerun,
+    worker_init,
+)
 from django.core.management.base import SystemCheckError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -36,3 +42,18 @@ def _scrub_tokens(logger, **kwargs) -> None:
     from tracking.logs import scrub_handlers
 
     scrub_handlers(logger)
+
+
+@task_prerun.connect
+def _keep_database_connection(sender=None, **kwargs) -> None:
+    """Before each task a worker runs, what Django does before each request: close the
+    connection if it is broken or older than DATABASE_CONN_MAX_AGE, else keep it (checked by
+    one `SELECT 1` at first use). Celery's Django fixup would close it around every task
+    instead, so every task opened a new PostgreSQL connection; CELERY_DB_REUSE_MAX (settings)
+    stops that. A task run in-process (`make run`, eager) shares its caller's connection and
+    transaction: left alone, as the fixup leaves it."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

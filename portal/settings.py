@@ -255,6 +255,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set, and a new PostgreSQL connection (a backend forked, authenticated) cost the
+# ingest worker more than the insert it was opened for. With it the fixup renews the
+# connection only every this many tasks; portal.celery checks it before each task as Django
+# does before each request (broken or older than DATABASE_CONN_MAX_AGE: closed).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "expire-invitations": {"task": "portal.tasks.expire_invitations", "schedule": 3600.0},
     "requeue-stale-mail": {"task": "portal.tasks.requeue_stale_mail", "schedule": 300.0},

@@ -2,13 +2,15 @@
 a token (tracking.tokens), and every API request authenticates with that token until the
 device is revoked. Only hashes of codes and tokens are stored."""
 
+import functools
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from scheduling.models import Resource
 from tracking import tokens
 from tracking.models import Device
 
@@ -108,18 +110,46 @@ def revoke(*, device: Device, now: datetime | None = None) -> bool:
 def authenticate(token: str) -> Device | None:
     """The paired, unrevoked device holding `token` (its technician loaded), else None.
 
-    Every API request calls this, the location ingest most of all: one indexed query, and
+    Every API request calls this, the location ingest most of all: one plain statement by the
+    token's hash (the same query through the ORM, select_related, spent 0.54 ms of CPU a
+    request compiling itself, a quarter of an ingest request; this takes about 0.1 ms), and
     once a minute per device a second one that moves "last seen" on."""
     if not token or not tokens.looks_like_token(token):
         return None
-    try:
-        device = Device.objects.select_related("resource").get(
-            token_hash=tokens.token_hash(token), revoked_at__isnull=True
-        )
-    except Device.DoesNotExist:
-        return None
-    _seen(device, timezone.now())
+    device = _by_hash(tokens.token_hash(token))
+    if device is not None:
+        _seen(device, timezone.now())
     return device
+
+
+def _by_hash(digest: str) -> Device | None:
+    if connection.vendor != "postgresql":
+        # make run's SQLite gives dates as text: the ORM converts them.
+        found = Device.objects.select_related("resource")
+        return found.filter(token_hash=digest, revoked_at__isnull=True).first()
+    device_fields, resource_fields, sql = _by_token()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    device = Device.from_db(DEFAULT_DB_ALIAS, device_fields, row[: len(device_fields)])
+    device.resource = Resource.from_db(DEFAULT_DB_ALIAS, resource_fields, row[len(device_fields) :])
+    return device
+
+
+@functools.cache
+def _by_token() -> tuple[list[str], list[str], str]:
+    """The two models' fields and the statement that reads them, made once from the models."""
+    device = Device._meta.concrete_fields
+    resource = Resource._meta.concrete_fields
+    columns = [f'd."{f.column}"' for f in device] + [f'r."{f.column}"' for f in resource]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {Device._meta.db_table} d "  # noqa: S608 (names from the models)
+        f"JOIN {Resource._meta.db_table} r ON r.id = d.resource_id "
+        "WHERE d.token_hash = %s AND d.revoked_at IS NULL"
+    )
+    return [f.attname for f in device], [f.attname for f in resource], sql
 
 
 def _seen(device: Device, now: datetime) -> None:

@@ -1,15 +1,14 @@
 """Writing pings (the ingest worker's part of tracking.ingest): one batch in one statement,
-`INSERT ... ON CONFLICT DO NOTHING` (Django's bulk_create with ignore_conflicts; on PostgreSQL
-it sends the rows as arrays, `INSERT ... SELECT * FROM UNNEST(...)`), then the technician's
-latest position moved forward, and the customer told when that makes a notice due
-(tracking.notices)."""
+`INSERT ... SELECT ... FROM unnest(arrays) ON CONFLICT DO NOTHING` on PostgreSQL (Django's
+bulk_create with ignore_conflicts elsewhere), then the technician's latest position moved
+forward, and the customer told when that makes a notice due (tracking.notices)."""
 
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tracking import notices, partitions, positions
 from tracking.models import Ping
@@ -19,39 +18,75 @@ log = logging.getLogger(__name__)
 # A point travels to the worker as a JSON list: its id, recorded_at (ISO 8601, UTC), then these.
 MEASURES = ("latitude", "longitude", "accuracy", "speed", "heading", "altitude", "battery")
 
+# The columns after recorded_at are MEASURES, in order.
+_INSERT = """
+INSERT INTO tracking_ping (device_id, resource_id, received_at, point_id, recorded_at,
+    latitude, longitude, accuracy, speed, heading, altitude, battery)
+SELECT %s, %s, %s::timestamptz, * FROM unnest(%s::uuid[], %s::timestamptz[],
+    %s::float8[], %s::float8[], %s::float8[], %s::float8[], %s::float8[], %s::float8[],
+    %s::float8[])
+ON CONFLICT DO NOTHING
+"""
+
 
 def store(device_id: int, resource_id: int, received_at: str, rows: Sequence[Sequence]) -> int:
     """Insert a batch (points already stored are skipped), then move the technician's latest
     position forward to its newest point and send the notices that makes due. Safe to run
     again with the same batch."""
-    received = datetime.fromisoformat(received_at)
-    pings = [
-        Ping(
-            device_id=device_id,
-            resource_id=resource_id,
-            point_id=UUID(point_id),
-            recorded_at=datetime.fromisoformat(recorded_at),
-            received_at=received,
-            **dict(zip(MEASURES, measures, strict=True)),
-        )
-        for point_id, recorded_at, *measures in rows
-    ]
-    if not pings:
+    if not rows:
         return 0
     try:
         with transaction.atomic():
-            Ping.objects.bulk_create(pings, ignore_conflicts=True)
+            _insert(device_id, resource_id, received_at, rows)
     except IntegrityError as exc:
         if not partitions.is_missing_partition(exc):
             raise
-        made = partitions.create({p.recorded_at.astimezone(UTC).date() for p in pings})
+        days = {datetime.fromisoformat(row[1]).astimezone(UTC).date() for row in rows}
+        made = partitions.create(days)
         log.warning("Made the missing ping partitions of %s", ", ".join(map(str, made)))
-        Ping.objects.bulk_create(pings, ignore_conflicts=True)
-    newest = max(pings, key=lambda p: p.recorded_at)
-    kept = {name: getattr(newest, name) for name in positions.Position.__dataclass_fields__}
-    latest = positions.Position(**kept)
+        _insert(device_id, resource_id, received_at, rows)
+    newest = max(rows, key=lambda row: datetime.fromisoformat(row[1]))
+    measures = dict(zip(MEASURES, newest[2:], strict=True))
+    latest = positions.Position(
+        latitude=measures["latitude"],
+        longitude=measures["longitude"],
+        accuracy=measures["accuracy"],
+        recorded_at=datetime.fromisoformat(newest[1]),
+        received_at=datetime.fromisoformat(received_at),
+        speed=measures["speed"],
+        heading=measures["heading"],
+    )
     # Only a batch that moved the position can make a notice due: a late or resent one
     # (a redelivered batch) changes nothing the last evaluation did not see.
     if positions.advance(resource_id, latest):
         notices.position_moved(resource_id, latest)
-    return len(pings)
+    return len(rows)
+
+
+def _insert(device_id: int, resource_id: int, received_at: str, rows: Sequence[Sequence]) -> None:
+    """One statement, the batch as one array per column: PostgreSQL parses the ids and
+    times, and no model instance is built per point (a batch of 100 took 3.9 ms through
+    bulk_create, most of it preparing 1,200 values one by one)."""
+    if connection.vendor != "postgresql":
+        Ping.objects.bulk_create(
+            [
+                Ping(
+                    device_id=device_id,
+                    resource_id=resource_id,
+                    point_id=UUID(point_id),
+                    recorded_at=datetime.fromisoformat(recorded_at),
+                    received_at=datetime.fromisoformat(received_at),
+                    **dict(zip(MEASURES, measures, strict=True)),
+                )
+                for point_id, recorded_at, *measures in rows
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    ids, times, *measures = zip(*rows, strict=True)
+    # Floats whatever JSON made of them: one array holds one type.
+    measures = [[None if v is None else float(v) for v in column] for column in measures]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT, [device_id, resource_id, received_at, list(ids), list(times), *measures]
+        )

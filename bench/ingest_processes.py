@@ -1,0 +1,188 @@
+"""The ingest bench's processes: the ingest worker it starts, pauses and kills, the CPU
+they spend, and waiting until the worker has stored what was accepted."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.run import BASE_DIR, _children, _cpu_seconds, _machine_busy, stop_process
+
+DRAIN_TIMEOUT = 60.0
+
+
+class IngestWorker:
+    """The ingest worker as production runs it: its own process on the `ingest` queue, a
+    prefetch above the mail worker's 1. Paused, resumed, killed (-9: the main process, whose
+    pool processes then stop) and started again."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = {**os.environ, **env}
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.name = f"ingest-bench-{os.getpid()}@%h"
+        # As docker-compose.yml runs it (prefork, a process per core, prefetch 16), unless
+        # BENCH_INGEST_WORKER gives other options (e.g. "--pool=solo --prefetch-multiplier=50").
+        self.options = os.environ.get("BENCH_INGEST_WORKER", "--prefetch-multiplier=16").split()
+
+    def start(self) -> None:
+        log_file = self.log_path.open("a")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "ingest",
+             *self.options, "--loglevel=WARNING",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", self.name],
+            cwd=BASE_DIR, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log_file.close()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from portal.celery import app
+
+        node = self.name.replace("%h", os.uname().nodename)
+        deadline = time.monotonic() + timeout
+        while not app.control.ping(destination=[node], timeout=0.5):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the ingest worker did not start; see {self.log_path}")
+
+    def pids(self) -> list[int]:
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return [self.proc.pid, *_children(self.proc.pid)]
+
+    def pause(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.resume()
+            stop_process(self.proc)
+
+
+class Cpu:
+    """CPU seconds of the gunicorn workers (web), the ingest worker, the PostgreSQL backends
+    of the bench database but this process's own (db), the Redis server, and the machine
+    (busy) since boot; `spent` is the difference of two readings, per group. A backend that
+    comes and goes between two readings is not seen: `opened` counts the connections made
+    to the bench database meanwhile (pg_stat_database.sessions), and the run warns of them."""
+
+    def __init__(self, web_server: int, worker: IngestWorker, redis_pid: int | None):
+        self.web = _children(web_server)
+        self.worker = worker
+        self.redis_pid = redis_pid
+
+    def read(self) -> dict:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            db = {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+            cursor.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )
+            sessions = cursor.fetchone()[0]
+        return {
+            "sessions": sessions,
+            "web": sum(_cpu_seconds(p) for p in self.web),
+            "worker": sum(_cpu_seconds(p) for p in self.worker.pids()),
+            "db": db,
+            "redis": _cpu_seconds(self.redis_pid) if self.redis_pid else 0.0,
+            "busy": _machine_busy(),
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        out = {k: after[k] - before[k] for k in ("web", "worker", "redis", "busy")}
+        # A backend that started meanwhile counts from zero.
+        out["db"] = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in after["db"].items())
+        out["other"] = out.pop("busy") - sum(out.values())
+        return out
+
+    @staticmethod
+    def opened(before: dict, after: dict) -> int:
+        return after["sessions"] - before["sessions"]
+
+
+def stored() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tracking_ping")
+        return cursor.fetchone()[0]
+
+
+def duplicates() -> int:
+    """Points stored more than once: the same device and point id in two rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) - count(DISTINCT (device_id, point_id)) FROM tracking_ping")
+        return cursor.fetchone()[0]
+
+
+def queued(broker) -> int:
+    """Messages waiting on the ingest queue or delivered and not yet acknowledged."""
+    pipe = broker.pipeline(transaction=False)
+    pipe.llen("ingest")
+    pipe.hlen("unacked")
+    return sum(pipe.execute())
+
+
+class Watch:
+    """Reads the broker every 10 ms from a thread of its own, so the moment the worker has
+    acknowledged everything (it does so after each commit) is known to 10 ms, even while the
+    load generator is still finishing."""
+
+    def __init__(self, broker):
+        self.broker = broker
+        self.empty_at: list[float] = []  # moments the broker held nothing
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "Watch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if queued(self.broker) == 0:
+                self.empty_at.append(time.monotonic())
+            time.sleep(0.01)
+
+    def drained(self, goal: int, after: float, timeout: float = DRAIN_TIMEOUT) -> float:
+        """Seconds from `after` (monotonic, the load's last answer) until the broker was
+        first seen empty with `goal` points stored; waits as long as needed."""
+        deadline = time.monotonic() + timeout
+        checked = after
+        while time.monotonic() < deadline:
+            empty = [t for t in self.empty_at if t >= checked]
+            if empty:
+                if stored() >= goal:
+                    return empty[0] - after
+                # Empty but not all stored: batches a killed worker held, not yet back.
+                checked = time.monotonic()
+            time.sleep(0.05)
+        return time.monotonic() - after
+
+
+def drain(broker, goal: int, timeout: float = DRAIN_TIMEOUT) -> float:
+    """Wait until the broker is empty and `goal` points are stored; the seconds it took."""
+    began = time.monotonic()
+    with Watch(broker) as watch:
+        return watch.drained(goal, began, timeout)
