@@ -1,0 +1,2 @@
+def admin_urls(site):
+    return []
