@@ -73,7 +73,7 @@ class ResponseAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        return results.admin_urls(self.admin_site) + super().get_urls()
+        return results.admin_urls(self) + super().get_urls()
 
 
 @admin.register(Invitation)
