@@ -18,9 +18,13 @@ Kind = Question.Kind
 
 @pytest.fixture
 def survey(repair):
-    """Five questions, one of each kind, asked after repair visits."""
+    return make_survey(repair)
+
+
+def make_survey(service_type) -> Survey:
+    """Five questions, one of each kind, asked after visits of `service_type`."""
     survey = Survey.objects.create(name="After the visit")
-    survey.service_types.add(repair)
+    survey.service_types.add(service_type)
     for position, (kind, text, required, choices) in enumerate(
         [
             (Kind.RATING, "How was the visit?", True, ""),
