@@ -159,3 +159,15 @@ def test_a_survey_is_edited_with_inline_questions(admin_client, survey):
     page = admin_client.get(reverse("admin:surveys_survey_change", args=[survey.pk]))
     assert page.status_code == 200
     assert "How likely are you to recommend us?" in page.content.decode()
+
+
+def test_a_choice_question_needs_two_choices(survey):
+    from django.core.exceptions import ValidationError
+
+    from surveys.models import Question
+
+    question = Question(survey=survey, kind=Question.Kind.CHOICE, text="Which?", choices="Only")
+    with pytest.raises(ValidationError, match="at least two choices"):
+        question.full_clean()
+    question.choices = "One\nTwo"
+    question.full_clean()
