@@ -138,6 +138,8 @@ AUTH_USER_MODEL = "portal.User"
 CUSTOMER_ACCOUNT_FIELD = "service_account"
 # The page "View live map" opens (tracking's), named here so scheduling names no app above it.
 LIVE_MAP_URL_NAME = "tracking:live_map"
+# The page "Send feedback" opens on a completed visit (surveys'); empty: no such button.
+FEEDBACK_URL_NAME = "surveys:feedback"
 # Django's and allauth's, each loading the user with their service account in one query.
 AUTHENTICATION_BACKENDS = [
     "portal.auth.ModelBackend",
@@ -269,6 +271,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "purge-locations": {"task": "tracking.tasks.purge_locations", "schedule": 3600.0},
+    "survey-reminders": {"task": "surveys.tasks.send_reminders", "schedule": 3600.0},
 }
 # Location batches go to their own queue and worker (`-Q ingest`, a higher prefetch), so a
 # burst of pings never waits behind mail, nor mail behind pings.
@@ -321,6 +324,16 @@ CONTACT_PHONE = env_str("CONTACT_PHONE")
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1])
 if "@" not in CONTACT_EMAIL:
     raise ImproperlyConfigured(f"CONTACT_EMAIL must be a mail address, not {CONTACT_EMAIL!r}")
+
+# --- Surveys (surveys) ----------------------------------------------------------------------
+# Off: no survey mail, reminder or "Send feedback" whatever the surveys in admin say.
+SURVEYS_ENABLED = env_bool("SURVEYS_ENABLED", True)
+# A survey link opens the form for this many days after its mail was written.
+SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 14, minimum=1)
+# One reminder this many days after the survey mail, when no response came.
+SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)
+# Hide the customer's name from the per-technician results (anonymous feedback).
+SURVEY_ANONYMOUS_RESULTS = env_bool("SURVEY_ANONYMOUS_RESULTS", False)
 
 # --- Geocoding ----------------------------------------------------------------------------
 # "offline" looks addresses up in a small built-in gazetteer; any other value is a geopy

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tracking.site_urls")),
     path("", include("tracking.tech_urls")),
     path("", include("tracking.notice_urls")),
+    path("", include("surveys.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path(HEALTH_PATH.lstrip("/"), HealthView.as_view(), name="health"),

@@ -16,6 +16,7 @@ from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
 from portal.models import Invitation
 from scheduling import selectors
 from scheduling.models import zone_for
+from surveys.services import feedback_states
 
 REDEEM_SESSION_KEY = "portal_redeem_invitation"
 TOO_MANY_ATTEMPTS = (
@@ -117,10 +118,13 @@ def create_profile(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     account = request.user.service_account
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
+    appointments = selectors.home_appointments(account) if account else None
+    if appointments is not None and tab == "past":
+        feedback_states(appointments.past)
     context = {
         "account": account,
         "tab": tab,
-        "appointments": selectors.home_appointments(account) if account else None,
+        "appointments": appointments,
         "zone": zone_for(customer=request.user, account=account).key,
     }
     return render(request, "portal/home.html", context)

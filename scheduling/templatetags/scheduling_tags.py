@@ -85,3 +85,11 @@ def live_map_url(appointment) -> str:
     if settings.LIVE_MAP_URL_NAME:
         return reverse(settings.LIVE_MAP_URL_NAME, args=[appointment.pk])
     return reverse("scheduling:appointment", args=[appointment.pk])
+
+
+@register.simple_tag
+def feedback_url(appointment) -> str:
+    """Where "Send feedback" leads: the page FEEDBACK_URL_NAME names (set by the project),
+    or "" when no app asks for feedback."""
+    name = getattr(settings, "FEEDBACK_URL_NAME", "")
+    return reverse(name, args=[appointment.pk]) if name else ""

@@ -29,6 +29,7 @@ from scheduling.models import (
     WorkingHours,
 )
 from scheduling.services import free_resources
+from surveys.models import Question, Survey
 
 DISPATCHER = ("dispatcher@example.com", "dispatch-demo-2026")
 CUSTOMER = ("alice@example.com", "alice-demo-2026")
@@ -164,6 +165,14 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 Status = Appointment.Status
 
+SURVEY_QUESTIONS = [
+    ("rating", "How was your visit?", True, ""),
+    ("score", "How likely are you to recommend us to a friend?", False, ""),
+    ("yes_no", "Did the technician arrive on time?", True, ""),
+    ("choice", "What mattered most to you?", False, "Speed\nPrice\nCare\nExplanations"),
+    ("text", "Anything else you'd like to tell us?", False, ""),
+]
+
 
 def technician_email(number: int) -> str:
     return f"tech{number:02d}@example.com"
@@ -189,6 +198,9 @@ class Command(BaseCommand):
         # The summary goes last, after commit, when any mail the load sent has been printed.
         base_url = base_url.rstrip("/")
         invitation = self._load(base_url)
+        # After the load's commit: its completed visits were not asked by mail, and offer
+        # "Send feedback" in Alice's Past tab.
+        self._load_survey()
         # Hours were written in bulk, which sends no signal: tell running portals anyway.
         bump_planning_version()
         self._print_summary(base_url, invitation)
@@ -257,6 +269,17 @@ class Command(BaseCommand):
         ).exists():
             self._load_appointments(account, customer)
         return invitation
+
+    def _load_survey(self) -> None:
+        survey, created = Survey.objects.get_or_create(name="After your visit")
+        if not created:
+            return
+        survey.service_types.set(ServiceType.objects.all())
+        Kind = Question.Kind
+        for position, (kind, text, required, choices) in enumerate(SURVEY_QUESTIONS):
+            survey.questions.create(
+                position=position, kind=Kind(kind), text=text, required=required, choices=choices
+            )
 
     def _load_catalogue(self) -> None:
         skills = {n: Characteristic.objects.get_or_create(name=n)[0] for n in CHARACTERISTICS}
