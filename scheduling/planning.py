@@ -180,10 +180,13 @@ def _stops_sql(count: int) -> str:
     )
 
 
-def _instant(value: float | str) -> datetime:
-    # From PostgreSQL, seconds since the epoch; from SQLite (make run), the stored UTC text.
+def _instant(value: float | str | datetime) -> datetime:
+    # From PostgreSQL, seconds since the epoch; from SQLite (make run), the stored UTC time,
+    # parsed already by Django's converters for the column's declared type, else its text.
     if isinstance(value, float):
         return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
