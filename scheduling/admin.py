@@ -14,6 +14,7 @@ from scheduling.models import (
     Appointment,
     AppointmentEvent,
     Characteristic,
+    Closure,
     Product,
     Resource,
     SchedulingSettings,
@@ -103,10 +104,26 @@ def site_zone(account: ServiceAccount | None) -> tuple[ZoneInfo, str]:
     return zone_for(account=account), "the portal's default zone (no site zone known)"
 
 
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    """Public holidays and other days a territory takes no visits: no times are offered."""
+
+    list_display = ["date", "name", "territory"]
+    list_filter = ["territory"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
     list_display = ["name", "account_count"]
     search_fields = ["name"]
+    inlines = [ClosureInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(account_count=Count("accounts"))

@@ -176,9 +176,40 @@ _SHORT = {
 
 
 @dataclass(frozen=True)
+class Closed:
+    """Why a day offers nothing when the territory is closed (a public holiday): read like
+    a NoSlots member (value, short), with the closure's name."""
+
+    name: str
+    short = "Closed"
+
+    @property
+    def value(self) -> str:
+        return f"Closed for {self.name}."
+
+
+@dataclass(frozen=True)
 class DaySlots:
     starts: list[datetime]
-    reason: NoSlots | None  # set when starts is empty
+    reason: NoSlots | Closed | None  # set when starts is empty
+
+
+def closure_spans(closures: dict[date, str], site_zone: ZoneInfo) -> list[tuple[Interval, str]]:
+    """Closed dates (calendar dates in the site's zone) as UTC spans with their names: 23 or
+    25 hours long on DST days."""
+    return [(local_day(day, site_zone), name) for day, name in sorted(closures.items())]
+
+
+def without_closures(
+    plans: Sequence[ResourcePlan], spans: Sequence[tuple[Interval, str]]
+) -> list[ResourcePlan]:
+    """The plans with the closed spans taken out of their working windows."""
+    if not spans:
+        return list(plans)
+    blocks = [span for span, _ in spans]
+    return [
+        ResourcePlan(p.resource_id, p.home, subtract(p.windows, blocks), p.stops) for p in plans
+    ]
 
 
 @lru_cache(maxsize=65536)
@@ -315,19 +346,24 @@ def day_slots(
     rules: Rules,
     now: datetime,
     first_only: bool = False,
+    closures: Sequence[tuple[Interval, str]] = (),
 ) -> DaySlots:
     """The starts on this day at which at least one resource can take the visit, or why
     there are none. With `first_only`, stop at the first: enough to tell a day with times
-    from one without."""
+    from one without. `closures` (closure_spans) name why a closed day offers nothing; the
+    plans must already be without them (without_closures)."""
     if day.end <= now:
         return DaySlots([], NoSlots.PAST)
     if day.start >= rules.latest:
         return DaySlots([], NoSlots.BEYOND_HORIZON)
+    closed = next(
+        (n for span, n in closures if span.start < day.end and day.start < span.end), None
+    )
     if not plans:
         return DaySlots([], NoSlots.NO_RESOURCE)
     working = [p for p in plans if any(w.start < day.end and day.start < w.end for w in p.windows)]
     if not working:
-        return DaySlots([], NoSlots.NOT_WORKING)
+        return DaySlots([], Closed(closed) if closed else NoSlots.NOT_WORKING)
 
     # Starts outside every working window of the day cannot fit; skip them unasked.
     todays = [w for p in working for w in p.windows if w.start < day.end and day.start < w.end]
@@ -351,6 +387,8 @@ def day_slots(
                 break
     if starts:
         return DaySlots(starts, None)
+    if closed:
+        return DaySlots([], Closed(closed))
     if too_soon:
         return DaySlots([], NoSlots.MIN_NOTICE)
     return DaySlots([], NoSlots.BEYOND_HORIZON if cut_off else NoSlots.FULLY_BOOKED)

@@ -1,5 +1,6 @@
-"""Per-process caches of what dispatchers change rarely (resources, their territories, skills,
-hours and time off; products and service types), valid until the planning version changes.
+"""Per-process caches of what dispatchers change rarely (resources, their territories and
+closures, skills, hours and time off; products and service types), valid until the planning
+version changes.
 
 The version lives in the shared cache (Redis) and gets a new, never repeated value after every
 committed change to those tables, so the next request in every process loads afresh. Inside
@@ -98,6 +99,7 @@ def watch_planning_data() -> None:
     request_finished.connect(_request_finished, dispatch_uid="planning-version-request-finished")
     from scheduling.models import (
         Characteristic,
+        Closure,
         Product,
         Resource,
         ServiceType,
@@ -106,7 +108,16 @@ def watch_planning_data() -> None:
         WorkingHours,
     )
 
-    for model in (Characteristic, Product, Resource, ServiceType, Territory, TimeOff, WorkingHours):
+    for model in (
+        Characteristic,
+        Closure,
+        Product,
+        Resource,
+        ServiceType,
+        Territory,
+        TimeOff,
+        WorkingHours,
+    ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"planning-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"planning-del-{model.__name__}")
     for through in (

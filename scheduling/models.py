@@ -199,6 +199,28 @@ class TimeOff(models.Model):
         return f"{self.resource}: {start} – {end}"
 
 
+class Closure(models.Model):
+    """A date the territory takes no visits (a public holiday): a calendar date in each
+    site's own zone, so a holiday is the whole local day wherever the site is."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    name = models.CharField(max_length=100, help_text="Shown to customers: “Closed for …”.")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "date"],
+                name="closure_one_per_territory_and_date",
+                violation_error_message="This territory is already closed on that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory}: {self.name} ({self.date:%Y-%m-%d})"
+
+
 class Product(models.Model):
     """What the customer asks service for, e.g. "Heat pump"."""
 

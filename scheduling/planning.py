@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from scheduling.availability import (
@@ -31,6 +31,7 @@ from scheduling.availability import (
 from scheduling.caches import per_planning_version
 from scheduling.models import (
     Appointment,
+    Closure,
     Resource,
     SchedulingSettings,
     ServiceAccount,
@@ -59,16 +60,15 @@ def eligible_resources(
 
 @per_planning_version
 def _eligible_in_territory(territory_id: int, service_type_id: int) -> list[Resource]:
-    required = list(
-        ServiceType.required_characteristics.through.objects.filter(
-            servicetype_id=service_type_id
-        ).values_list("characteristic_id", flat=True)
+    # Resources lacking none of the required characteristics, in the same query: the query
+    # this saves pays for the territory's closures (closures below), keeping the count fixed.
+    has = Resource.characteristics.through.objects.filter(resource_id=OuterRef(OuterRef("pk")))
+    lacking = ServiceType.required_characteristics.through.objects.filter(
+        servicetype_id=service_type_id
+    ).exclude(characteristic_id__in=has.values("characteristic_id"))
+    resources = Resource.objects.filter(active=True, territories=territory_id).exclude(
+        Exists(lacking)
     )
-    resources = Resource.objects.filter(active=True, territories=territory_id)
-    if required:
-        resources = resources.annotate(
-            matched=Count("characteristics", filter=Q(characteristics__in=required), distinct=True)
-        ).filter(matched=len(required))
     # Time off that has ended by now can never matter again; the rest is kept until the
     # next change, however long that is.
     coming = TimeOff.objects.filter(end__gt=timezone.now() - MARGIN).order_by()
@@ -77,6 +77,18 @@ def _eligible_in_territory(territory_id: int, service_type_id: int) -> list[Reso
             Prefetch("hours", WorkingHours.objects.order_by(), to_attr="weekly_hours"),
             Prefetch("time_off", coming, to_attr="coming_time_off"),
         )
+    )
+
+
+@per_planning_version
+def closures(territory_id: int) -> dict[date, str]:
+    """The territory's closed dates (in each site's zone) from yesterday on, with their names:
+    kept per process like the resources, so a day's slots cost no query for them."""
+    since = timezone.now().date() - timedelta(days=1)
+    return dict(
+        Closure.objects.filter(territory_id=territory_id, date__gte=since)
+        .order_by()
+        .values_list("date", "name")
     )
 
 
@@ -168,10 +180,13 @@ def _stops_sql(count: int) -> str:
     )
 
 
-def _instant(value: float | str) -> datetime:
-    # From PostgreSQL, seconds since the epoch; from SQLite (make run), the stored UTC text.
+def _instant(value: float | str | datetime) -> datetime:
+    # From PostgreSQL, seconds since the epoch; from SQLite (make run), the stored UTC time,
+    # parsed already by Django's converters for the column's declared type, else its text.
     if isinstance(value, float):
         return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 

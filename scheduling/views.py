@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -241,6 +241,9 @@ def appointment(request: HttpRequest, customer: Customer, pk: int) -> HttpRespon
 @require_safe
 def calendar_file(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
     appt = own_appointment(customer, pk)
+    if not appt.is_active:
+        # A canceled or completed visit has nothing left to put in a calendar.
+        raise Http404("No calendar file for a canceled or completed visit.")
     # A download is published, not sent as an invitation to answer.
     response = HttpResponse(notifications.ics(appt, method="PUBLISH"), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appt.pk}.ics"'

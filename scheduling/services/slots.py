@@ -16,9 +16,11 @@ from scheduling.availability import (
     NoSlots,
     Placement,
     ResourcePlan,
+    closure_spans,
     day_slots,
     local_day,
     place,
+    without_closures,
 )
 from scheduling.models import (
     Resource,
@@ -61,13 +63,16 @@ def availability(
         no_location = DaySlots([], NoSlots.NO_LOCATION)
         return Calendar({d: no_location for d in days})
     settings = SchedulingSettings.current()
-    rules = rules_for(settings, now, zone_for(account=account))
+    site_zone = zone_for(account=account)
+    rules = rules_for(settings, now, site_zone)
     resources = planning.eligible_resources(account, service_type, settings)
+    closed = closure_spans(planning.closures(account.territory_id), site_zone)
     spans = {d: local_day(d, zone) for d in days}
     plans = []
     if resources and days:
         whole = Interval(min(s.start for s in spans.values()), max(s.end for s in spans.values()))
         plans = planning.load_plans(resources, whole, exclude_appointment=exclude_appointment)
+        plans = without_closures(plans, closed)
     return Calendar(
         {
             d: day_slots(
@@ -78,6 +83,7 @@ def availability(
                 rules=rules,
                 now=now,
                 first_only=full_days is not None and d not in full_days,
+                closures=closed,
             )
             for d, span in spans.items()
         },
@@ -92,12 +98,15 @@ def free_resources(
     exclude_appointment: int | None = None,
 ) -> list[tuple[Placement, ResourcePlan]]:
     """The resources free for the visit at `start`, best first, each with its plan; read
-    without locks. Raises TimeNotAvailable when no eligible resource even works then."""
+    without locks. Raises TimeNotAvailable when no eligible resource even works then, or
+    the territory is closed that day (in the site's zone)."""
     end = start + service_type.duration
     resources = planning.eligible_resources(account, service_type, settings)
     plans = planning.load_plans(
         resources, Interval(start, end), exclude_appointment=exclude_appointment
     )
+    closed = closure_spans(planning.closures(account.territory_id), zone_for(account=account))
+    plans = without_closures(plans, closed)
     if not any(plan.window_at(start, end) for plan in plans):
         raise TimeNotAvailable()
     plan_of = {plan.resource_id: plan for plan in plans}

@@ -1,10 +1,13 @@
 import itertools
 import re
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Invitation, OutboxMessage, User
@@ -13,6 +16,7 @@ from scheduling.models import (
     Appointment,
     AppointmentEvent,
     Characteristic,
+    Closure,
     Product,
     Resource,
     SchedulingSettings,
@@ -155,3 +159,65 @@ def test_loading_tells_running_portals_that_hours_changed():
     before = planning_version()
     _seed()
     assert planning_version() != before
+
+
+# Pacific instants: before dawn on a Monday, mid-morning, late afternoon, late on a Friday,
+# and a Sunday night: the visits keep to the site's working day whenever the demo is loaded.
+SEEDED_AT = [
+    "2026-11-30T02:10-08:00",
+    "2026-11-30T10:20-08:00",
+    "2026-12-01T16:40-08:00",
+    "2026-12-04T22:50-08:00",
+    "2027-03-14T23:15-07:00",
+]
+
+
+@pytest.mark.parametrize("instant", SEEDED_AT)
+def test_visits_are_seeded_in_the_sites_working_hours_in_its_zone(instant):
+    with time_machine.travel(datetime.fromisoformat(instant).timestamp(), tick=False):
+        _seed()
+    for appointment in Appointment.objects.select_related("service_account"):
+        zone = ZoneInfo(appointment.service_account.time_zone)
+        start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+        assert start.date() == end.date()
+        assert time(8) <= start.time() and end.time() <= time(17), (appointment.status, start)
+    statuses = set(Appointment.objects.values_list("status", flat=True))
+    assert statuses == set(Appointment.Status)
+
+
+def test_the_regions_public_holidays_in_the_horizon_close_every_territory():
+    # Pinned on Tuesday 4 June 2030; the horizon (30 days) reaches Juneteenth and July 4th.
+    _seed()
+    horizon = SchedulingSettings.current().horizon_days
+    today = timezone.localdate(timezone=ZoneInfo("America/Los_Angeles"))
+    closures = Closure.objects.all()
+    assert {c.date for c in closures} == {date(2030, 6, 19), date(2030, 7, 4)}
+    assert all(today <= c.date <= today + timedelta(days=horizon) for c in closures)
+    assert closures.count() == 2 * Territory.objects.count()
+    assert closures.get(date=date(2030, 7, 4), territory__name="Seattle").name == (
+        "Independence Day"
+    )
+    _seed()
+    assert Closure.objects.count() == closures.count()  # loaded again, no duplicates
+
+
+def test_a_demo_holiday_offers_no_times(client):
+    _seed()
+    client.login(email="alice@example.com", password="alice-demo-2026")
+    visit = ServiceType.objects.get(name="Repair visit")
+    response = client.get(
+        reverse("scheduling:slots"), {"service_type": visit.pk, "day": "2030-06-19"}
+    )
+    html = response.content.decode()
+    assert "Closed for Juneteenth National Independence Day." in html
+    assert 'name="start"' not in html
+
+
+def test_stop_times_read_on_sqlite_are_taken_as_utc():
+    """Under `make run` (SQLite) Django's converters hand the raw query datetimes, not text:
+    seeding a visit next to another one read them."""
+    from scheduling.planning import _instant
+
+    naive = datetime(2026, 12, 7, 16, 0)
+    utc = naive.replace(tzinfo=ZoneInfo("UTC"))
+    assert _instant(naive) == _instant("2026-12-07 16:00:00") == _instant(utc.timestamp()) == utc

@@ -137,6 +137,32 @@ def test_the_calendar_file_downloads(alice_client, appointment):
     assert b"TZID=America/Los_Angeles" in response.content
 
 
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (Appointment.Status.SCHEDULED, True),
+        (Appointment.Status.TRAVELING, True),
+        (Appointment.Status.IN_PROGRESS, True),
+        (Appointment.Status.COMPLETED, False),
+        (Appointment.Status.CANCELED, False),
+    ],
+)
+def test_the_calendar_file_is_offered_only_for_visits_still_to_come(
+    alice_client, appointment, status, offered
+):
+    Appointment.objects.filter(pk=appointment.pk).update(status=status)
+    url = reverse("scheduling:calendar", args=[appointment.pk])
+
+    page = alice_client.get(reverse("scheduling:appointment", args=[appointment.pk]))
+    download = alice_client.get(url)
+
+    assert page.status_code == 200
+    assert (url in page.content.decode()) is offered
+    assert ("Add to my calendar" in page.content.decode()) is offered
+    assert download.status_code == (200 if offered else 404)
+    assert (b"BEGIN:VEVENT" in download.content) is offered
+
+
 def test_home_shows_the_latest_fifty_past_visits_in_a_fixed_number_of_queries(
     alice_client, appointment, django_assert_max_num_queries
 ):

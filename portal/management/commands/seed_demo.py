@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -19,6 +20,7 @@ from scheduling.models import (
     Appointment,
     AppointmentEvent,
     Characteristic,
+    Closure,
     Product,
     Resource,
     SchedulingSettings,
@@ -239,7 +241,8 @@ class Command(BaseCommand):
             )
         self._load_catalogue()
         self._load_technicians(territories)
-        SchedulingSettings.objects.get_or_create(pk=1)
+        rules, _ = SchedulingSettings.objects.get_or_create(pk=1)
+        self._load_closures(territories.values(), rules.horizon_days)
         for user in (dispatcher, customer):
             EmailAddress.objects.get_or_create(
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
@@ -337,6 +340,20 @@ class Command(BaseCommand):
                     reason="Vacation",
                 )
 
+    def _load_closures(self, territories, horizon_days: int) -> None:
+        """The region's public holidays (Washington State's, the federal ones with them) from
+        today to the end of the booking horizon close every demo territory: the day picker
+        shows them as "Closed"."""
+        today = timezone.localdate(timezone=ZoneInfo(TECHNICIAN_ZONE))
+        last = today + timedelta(days=horizon_days)
+        region = holidays.US(subdiv="WA", years=range(today.year, last.year + 1))
+        for day, name in sorted(region.items()):
+            if today <= day <= last:
+                for territory in territories:
+                    Closure.objects.get_or_create(
+                        territory=territory, date=day, defaults={"name": name}
+                    )
+
     def _load_appointments(self, account: ServiceAccount, customer: User) -> None:
         """Alice's visits in every state, written directly: the demo needs some in the past
         and one under way, which booking refuses, and it must not mail anyone."""
@@ -354,6 +371,25 @@ class Command(BaseCommand):
         def half_hour(t: datetime) -> datetime:
             return t.replace(minute=t.minute // 30 * 30, second=0, microsecond=0)
 
+        # Visits keep to the working day on the site's clock (08:00-17:00), whenever the demo
+        # is loaded: the ones under way move to the nearest working time around now.
+        local_now = now.astimezone(zone)
+        opens, closes = at(today, "08:00"), at(today, "17:00")
+
+        def started(duration: timedelta) -> datetime:
+            """Began half an hour ago, else late on the last working day before now."""
+            start = half_hour(local_now) - timedelta(minutes=30)
+            if start < opens:
+                return at(_weekday(today - timedelta(days=1), step=-1), "17:00") - duration
+            return min(start, closes - duration)
+
+        def setting_off(duration: timedelta) -> datetime:
+            """Starts in about 45 minutes, else first thing on the next working day."""
+            start = max(half_hour(local_now + timedelta(minutes=45)), opens)
+            if start + duration > closes:
+                return at(_weekday(today + timedelta(days=1)), "08:00")
+            return start
+
         demo = _DemoBooking(account, customer, now)
         # Past visits, done.
         for days_ago, clock, service_type, product, comments in [
@@ -367,14 +403,14 @@ class Command(BaseCommand):
             Status.IN_PROGRESS,
             repair,
             products["Furnace"],
-            half_hour(now) - timedelta(minutes=30),
+            started(repair.duration),
             "The furnace clicks but does not light.",
         )
         demo.add(
             Status.TRAVELING,
             maintenance,
             products["Heat pump"],
-            half_hour(now + timedelta(minutes=45)),
+            setting_off(maintenance.duration),
             "Side gate is open; the unit is behind the garage.",
         )
         # Coming up, at times a customer could have booked.
