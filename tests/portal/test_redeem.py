@@ -98,6 +98,23 @@ def test_the_time_zone_defaults_from_the_account(client, invitation, account):
     assert response.context["form"].initial["time_zone"] == "America/Chicago"
 
 
+def test_names_from_the_invitation_prefill_the_profile_form(client, account):
+    invitation = InvitationFactory(service_account=account, contact_name="  Mary   Ann Smith ")
+    client.post(REDEEM, {"code": invitation.code})
+    response = client.get(PROFILE)
+
+    html = response.content.decode()
+    assert 'name="first_name" value="Mary"' in html
+    assert 'name="last_name" value="Ann Smith"' in html
+
+
+def test_a_single_word_contact_name_prefills_the_first_name_only(client, account):
+    invitation = InvitationFactory(service_account=account, contact_name="Cher")
+    client.post(REDEEM, {"code": invitation.code})
+    initial = client.get(PROFILE).context["form"].initial
+    assert (initial["first_name"], initial["last_name"]) == ("Cher", "")
+
+
 @pytest.mark.parametrize(
     ("state", "message"),
     [
