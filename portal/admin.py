@@ -1,5 +1,6 @@
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
@@ -80,8 +81,25 @@ class CurrentStatusFilter(admin.SimpleListFilter):
                 return queryset.filter(status=value)
 
 
+class InvitationForm(forms.ModelForm):
+    """Says at once, before any mail, when the address already has an account."""
+
+    class Meta:
+        model = Invitation
+        fields = ["contact_name", "email", "service_account"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        try:
+            services.check_invitable(email)
+        except services.InvitationError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return email
+
+
 @admin.register(Invitation)
 class InvitationAdmin(ZonedAdmin):
+    form = InvitationForm
     list_display = [
         "email",
         "contact_name",
@@ -145,6 +163,9 @@ class InvitationAdmin(ZonedAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
+        replaced = Invitation.objects.filter(
+            email=obj.email, status=Invitation.Status.PENDING
+        ).exists()
         created = services.invite(
             contact_name=obj.contact_name,
             email=obj.email,
@@ -153,6 +174,13 @@ class InvitationAdmin(ZonedAdmin):
             base_url=base_url_of(request),
         )
         obj.pk = created.pk
+        if replaced:
+            self.message_user(
+                request,
+                f"{obj.email} had a pending invitation: it was sent again with a new code "
+                "(the old code stops working).",
+                messages.WARNING,
+            )
 
     @admin.action(description="Send again with a new code (the old code stops working)")
     def resend(self, request, queryset):

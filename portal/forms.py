@@ -16,6 +16,13 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC"), *((tz, tz.replace("_", " ")) for tz in names)]
 
 
+def names_from_contact(contact_name: str) -> dict[str, str]:
+    """The dispatcher's contact name as a first guess at the profile's names: the first word
+    is the first name, the rest the last name. The customer corrects it on the form."""
+    first, _, last = " ".join(contact_name.split()).partition(" ")
+    return {"first_name": first, "last_name": last}
+
+
 class RedeemForm(forms.Form):
     code = forms.CharField(
         label="Invitation code",

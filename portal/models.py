@@ -117,6 +117,14 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            # Inviting again replaces the pending invitation (services.invite), never adds one.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_name} <{self.email}>"

@@ -59,6 +59,16 @@ def _send_invitation_mail(invitation: Invitation, *, base_url: str | None) -> No
     invitation.save(update_fields=["sent_at"])
 
 
+def check_invitable(email: str) -> None:
+    """An address that already has an account needs no invitation: redeeming would fail.
+    Said before any mail goes out (the admin form asks this too)."""
+    if User.objects.filter(email__iexact=email.strip()).exists():
+        raise InvitationError(
+            f"An account for {email.strip().lower()} already exists: they can sign in, or "
+            "reset their password."
+        )
+
+
 @transaction.atomic
 def invite(
     *,
@@ -69,16 +79,41 @@ def invite(
     now: datetime | None = None,
     base_url: str | None = None,
 ) -> Invitation:
+    """Send an invitation. At most one is pending per address (a partial unique index): a
+    pending one is replaced, so inviting again resends it with a new code and the old code
+    stops working."""
     now = now or timezone.now()
-    invitation = Invitation.objects.create(
-        contact_name=contact_name,
-        email=email.strip().lower(),
-        service_account=service_account,
-        code=new_code(),
-        created_at=now,
-        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
-        created_by=created_by,
+    email = email.strip().lower()
+    check_invitable(email)
+    pending = (
+        Invitation.objects.select_for_update()
+        .filter(email=email, status=Invitation.Status.PENDING)
+        .first()
     )
+    if pending is not None:
+        # Revoked before the insert: the index allows one pending row per address.
+        pending.status = Invitation.Status.REVOKED
+        pending.save(update_fields=["status"])
+    try:
+        # Two first invitations at the same moment both find nothing pending; the index
+        # decides. The savepoint keeps the caller's transaction usable.
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                contact_name=contact_name,
+                email=email,
+                service_account=service_account,
+                code=new_code(),
+                created_at=now,
+                expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+                created_by=created_by,
+            )
+    except IntegrityError:
+        raise InvitationError(
+            f"Another invitation to {email} was sent at the same moment; nothing more was sent."
+        ) from None
+    if pending is not None:
+        pending.replaced_by = invitation
+        pending.save(update_fields=["replaced_by"])
     _send_invitation_mail(invitation, base_url=base_url)
     return invitation
 
@@ -105,10 +140,12 @@ def resend(*, invitation: Invitation, by: User | None, base_url: str | None = No
         created_by=by,
         base_url=base_url,
     )
-    if old.status == Invitation.Status.PENDING:
-        old.status = Invitation.Status.REVOKED
-    old.replaced_by = new
-    old.save(update_fields=["status", "replaced_by"])
+    # invite() replaced `old` itself when it was the pending one; an expired or revoked one
+    # is linked here so its code's error names the newer mail.
+    old.refresh_from_db(fields=["status", "replaced_by"])
+    if old.replaced_by_id is None:
+        old.replaced_by = new
+        old.save(update_fields=["replaced_by"])
     return new
 
 

@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from common import attempts
 from portal import services
-from portal.forms import CreateProfileForm, ProfileForm, RedeemForm
+from portal.forms import CreateProfileForm, ProfileForm, RedeemForm, names_from_contact
 from portal.models import Invitation
 from scheduling import selectors
 from scheduling.models import zone_for
@@ -90,7 +90,10 @@ def create_profile(request: HttpRequest) -> HttpResponse:
         return redirect("portal:redeem")
 
     account = invitation.service_account
-    initial = {"time_zone": account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE}
+    initial = {
+        "time_zone": account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE,
+        **names_from_contact(invitation.contact_name),
+    }
     form = CreateProfileForm(request.POST or None, email=invitation.email, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -83,6 +83,8 @@ class BookingForm(SlotForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     token = forms.UUIDField(widget=forms.HiddenInput)
+    # Sent by the second submit after the page warned of a similar upcoming visit.
+    confirm_similar = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["product", "service_type", "day", "start", "comments", "token"]
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from scheduling import notifications, services
+from scheduling import notifications, selectors, services
 from scheduling.catalogue import catalogue
 from scheduling.forms import BookingForm, CancelForm, SlotForm
 from scheduling.models import (
@@ -159,9 +159,19 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
         zone=customer.zone,
         days=_days(customer) if submitted else [],
     )
+    similar = None
     if submitted and form.is_valid():
+        booking = form.cleaned_data
+        if not booking["confirm_similar"]:
+            similar = selectors.similar_upcoming(
+                customer.account,
+                product=booking["product"],
+                service_type=booking["service_type"],
+                start=booking["start"],
+                token=booking["token"],
+            )
+    if submitted and form.is_valid() and similar is None:
         try:
-            booking = form.cleaned_data
             appointment = services.book(
                 account=customer.account,
                 customer=customer.user,
@@ -184,6 +194,8 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
         "product": form.chosen_product,
         "service_type": service_type,
         "selected_start": request.POST.get("start") if submitted else None,
+        "similar": similar,
+        "zone": customer.zone.key,
         # A form that failed booked nothing; the next try gets a fresh token.
         "token": uuid.uuid4() if form.errors else form["token"].value(),
     }

@@ -11,7 +11,7 @@ from playwright.sync_api import Error, Route, expect
 from portal.models import OutboxMessage
 from scheduling.models import Appointment
 from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ServiceTypeFactory
 from tests.support.clock import LA, next_weekday_at
 from tests.support.mail import calendar
 
@@ -144,10 +144,12 @@ def test_a_slot_taken_meanwhile_is_a_friendly_message(
     page.get_by_label("Repair visit").check()
     pick_day(page, monday)
     slot_chip(page, "11:00 AM").click()
-    # Someone else takes the only technician's 11:00 while the customer hesitates.
+    # Someone else takes the only technician's 11:00 while the customer hesitates (for another
+    # kind of visit: one like this would first be a similar-visit warning).
+    other_kind = ServiceTypeFactory(name="Inspection", products=list(repair.products.all()))
     Appointment.objects.create(
         service_account=customer.service_account, product=repair.products.first(),
-        service_type=repair, resource=technician,
+        service_type=other_kind, resource=technician,
         start=monday, end=monday + timedelta(hours=1),
     )  # fmt: skip
     page.get_by_role("button", name="Book the visit").click()

@@ -33,14 +33,46 @@ def test_adding_an_invitation_mails_it(admin_client, account, dispatcher):
     assert invitation.display_code in page.content.decode()
 
 
-def test_a_bad_email_is_a_form_error(admin_client, account):
+def _refused_invitation(admin_client, account, email: str) -> str:
+    """The add form's page for an invitation it refused, having sent nothing."""
     response = admin_client.post(
         reverse("admin:portal_invitation_add"),
-        {"contact_name": "Bob", "email": "not-an-address", "service_account": account.pk},
+        {"contact_name": "Bob", "email": email, "service_account": account.pk},
     )
     assert response.status_code == 200
-    assert "Enter a valid email address." in response.content.decode()
     assert not Invitation.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    return response.content.decode()
+
+
+def test_a_bad_email_is_a_form_error(admin_client, account):
+    assert "Enter a valid email address." in _refused_invitation(
+        admin_client, account, "not-an-address"
+    )
+
+
+def test_an_address_with_an_account_is_a_form_error_before_any_mail(admin_client, account, alice):
+    page = _refused_invitation(admin_client, account, "ALICE@example.com")
+    assert "An account for alice@example.com already exists" in page
+
+
+def test_adding_an_invitation_again_resends_the_pending_one(admin_client, account):
+    old = InvitationFactory(service_account=account, email="bob@example.com")
+    response = admin_client.post(
+        reverse("admin:portal_invitation_add"),
+        {"contact_name": "Bob Builder", "email": "bob@example.com", "service_account": account.pk},
+        follow=True,
+    )
+
+    assert "had a pending invitation: it was sent again with a new code" in (
+        response.content.decode()
+    )
+    old.refresh_from_db()
+    assert old.status == Invitation.Status.REVOKED
+    new = Invitation.objects.get(status=Invitation.Status.PENDING)
+    assert old.replaced_by == new
+    assert new.code != old.code
+    assert OutboxMessage.objects.get().to == "bob@example.com"
 
 
 def test_the_resend_action_replaces_the_code(admin_client, account):

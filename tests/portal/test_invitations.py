@@ -4,6 +4,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common import codes
@@ -110,6 +111,54 @@ def test_a_contact_can_be_invited_again(account, dispatcher):
     services.revoke(invitation=first)
     second = _invite(account, dispatcher)
     assert services.find_redeemable(second.code) == second
+
+
+def test_inviting_again_resends_the_pending_invitation(account, dispatcher):
+    first = _invite(account, dispatcher)
+    second = _invite(account, dispatcher, email="BOB@example.com")
+
+    first.refresh_from_db()
+    assert first.status == Invitation.Status.REVOKED
+    assert first.replaced_by == second
+    assert Invitation.objects.filter(status=Invitation.Status.PENDING).get() == second
+    assert OutboxMessage.objects.filter(to="bob@example.com").count() == 2
+    with pytest.raises(services.InvitationError, match="newer invitation"):
+        services.find_redeemable(first.code)
+    assert services.find_redeemable(second.code) == second
+
+
+def test_the_database_refuses_a_second_pending_invitation(account):
+    InvitationFactory(service_account=account, email="bob@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvitationFactory(service_account=account, email="bob@example.com")
+    # Other states are history and may repeat.
+    InvitationFactory(
+        service_account=account, email="bob@example.com", status=Invitation.Status.REVOKED
+    )
+    assert Invitation.objects.filter(email="bob@example.com").count() == 2
+
+
+def test_resending_an_old_invitation_replaces_the_pending_one(account, dispatcher):
+    expired = InvitationFactory(
+        service_account=account, email="bob@example.com", status=Invitation.Status.EXPIRED
+    )
+    pending = _invite(account, dispatcher)
+
+    new = services.resend(invitation=expired, by=dispatcher)
+
+    pending.refresh_from_db()
+    expired.refresh_from_db()
+    assert pending.status == Invitation.Status.REVOKED
+    assert pending.replaced_by == new
+    assert expired.replaced_by == new
+    assert Invitation.objects.filter(status=Invitation.Status.PENDING).get() == new
+
+
+def test_an_address_with_an_account_is_not_invited(account, dispatcher, alice):
+    with pytest.raises(services.InvitationError, match="already exists"):
+        _invite(account, dispatcher, email="Alice@Example.com")
+    assert not Invitation.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 def test_revoking_stops_the_code(account):

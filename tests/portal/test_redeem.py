@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -96,6 +96,23 @@ def test_the_time_zone_defaults_from_the_account(client, invitation, account):
     client.post(REDEEM, {"code": invitation.code})
     response = client.get(PROFILE)
     assert response.context["form"].initial["time_zone"] == "America/Chicago"
+
+
+def test_names_from_the_invitation_prefill_the_profile_form(client, account):
+    invitation = InvitationFactory(service_account=account, contact_name="  Mary   Ann Smith ")
+    client.post(REDEEM, {"code": invitation.code})
+    response = client.get(PROFILE)
+
+    html = response.content.decode()
+    assert 'name="first_name" value="Mary"' in html
+    assert 'name="last_name" value="Ann Smith"' in html
+
+
+def test_a_single_word_contact_name_prefills_the_first_name_only(client, account):
+    invitation = InvitationFactory(service_account=account, contact_name="Cher")
+    client.post(REDEEM, {"code": invitation.code})
+    initial = client.get(PROFILE).context["form"].initial
+    assert (initial["first_name"], initial["last_name"]) == ("Cher", "")
 
 
 @pytest.mark.parametrize(
@@ -221,26 +238,34 @@ def test_one_code_redeemed_in_two_browsers_at_once_makes_one_account(invitation)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_invitations_for_one_address_redeemed_at_once_make_one_account(invitation, account):
-    second = InvitationFactory(service_account=account, email="bob@example.com")
-    browsers = [_at_the_profile_step(invitation), _at_the_profile_step(second)]
+def test_an_account_made_elsewhere_while_redeeming_leaves_one_account(invitation):
+    # Two pending invitations for one address cannot exist (a partial unique index), but an
+    # account can still be made for the address in admin at the moment the code is redeemed.
+    browser = _at_the_profile_step(invitation)
     users = connection.ops.quote_name(User._meta.db_table)
 
-    # New accounts wait behind a lock on the users table, so both redemptions have found
-    # no account for the address before either makes one: the unique email decides.
-    responses = race(
-        [lambda b=b: b.post(PROFILE, _profile_form()) for b in browsers],
+    # Both wait behind a lock on the users table, having found no account for the address.
+    redeemed, made = race(
+        [
+            lambda: browser.post(PROFILE, _profile_form()),
+            lambda: User.objects.create_user(email="bob@example.com", password=None),
+        ],
         gate=lambda: connection.cursor().execute(f"LOCK TABLE {users} IN SHARE MODE"),
     )
 
-    landed, errors = _outcomes(responses)
-    assert landed == [reverse("portal:home")]
-    assert errors == [
-        "An account for bob@example.com already exists. Sign in, or reset your password."
-    ]
     assert User.objects.filter(email="bob@example.com").count() == 1
-    statuses = sorted(Invitation.objects.values_list("status", flat=True))
-    assert statuses == [Invitation.Status.PENDING, Invitation.Status.REDEEMED]
+    invitation.refresh_from_db()
+    if isinstance(made, User):
+        landed, errors = _outcomes([redeemed])
+        assert landed == []
+        assert errors == [
+            "An account for bob@example.com already exists. Sign in, or reset your password."
+        ]
+        assert invitation.status == Invitation.Status.PENDING
+    else:
+        assert isinstance(made, IntegrityError)
+        assert redeemed["Location"] == reverse("portal:home")
+        assert invitation.status == Invitation.Status.REDEEMED
 
 
 def test_a_signed_in_customer_is_sent_home_from_the_redeem_tab(client, alice, invitation):

@@ -1,0 +1,35 @@
+"""axe finds no serious violation on the allauth pages a customer meets."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_signed_out_account_pages_are_accessible(page, live_server, alice):
+    page.goto(live_server.url + reverse("account_login"))
+    page.get_by_label("Email").fill("alice@example.com")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".has-error, [role=alert]").first).to_be_visible()
+    assert_accessible(page)  # sign-in errors
+    for name in ("account_reset_password", "account_reset_password_done"):
+        page.goto(live_server.url + reverse(name))
+        expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
+        assert_accessible(page)
+
+
+def test_the_signed_in_account_pages_are_accessible(page, live_server, alice):
+    page.goto(live_server.url + reverse("account_login"))
+    page.get_by_label("Email").fill("alice@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Alice")).to_be_visible()
+    for name in ("account_change_password", "account_email"):
+        page.goto(live_server.url + reverse(name))
+        expect(page.get_by_role("link", name="Back to your profile")).to_be_visible()
+        assert_accessible(page)
