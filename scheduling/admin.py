@@ -230,6 +230,11 @@ class ResourceAdmin(ZonedAdmin):
             return super().zone_of(obj)
         return ZoneInfo(obj.time_zone), "the technician's zone (their working hours')"
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who a technician is stays fixed once made; a dispatcher edits their hours and time
+        # off, and needs no access to users for that.
+        return ["user"] if obj is not None else []
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("territories")
 
@@ -264,9 +269,9 @@ class SchedulingSettingsAdmin(admin.ModelAdmin):
 
 
 class ResourceFilter(admin.SimpleListFilter):
-    """Like the default related filter, without a query per resource for its name."""
+    """Like the default related filter, without a query per technician for its name."""
 
-    title = "resource"
+    title = "technician"
     parameter_name = "resource"
 
     def lookups(self, request, model_admin):
