@@ -2,6 +2,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import Count
@@ -356,6 +357,10 @@ class AppointmentEventInline(ZonedFields, admin.TabularInline):
         return False
 
 
+# Marking Traveling a visit that starts later than this from now asks for confirmation.
+TRAVELING_AHEAD = timedelta(hours=12)
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ZonedAdmin):
     list_display = [
@@ -463,7 +468,28 @@ class AppointmentAdmin(ZonedAdmin):
 
     @admin.action(description="Mark traveling")
     def mark_traveling(self, request, queryset):
+        # A visit days away marked Traveling is most likely a slip of the mouse, and it would
+        # tell the customer the technician is on the way: such a choice is asked again.
+        if request.POST.get("confirmed") != "yes":
+            selected = list(queryset.select_related("service_account", "service_type"))
+            soon = timezone.now() + TRAVELING_AHEAD
+            early = [a for a in selected if a.start > soon]
+            if early:
+                return TemplateResponse(
+                    request,
+                    "admin/scheduling/appointment/confirm_traveling.html",
+                    {
+                        **self.admin_site.each_context(request),
+                        "title": "Mark traveling a visit that starts days from now?",
+                        "opts": self.model._meta,
+                        "selected": selected,
+                        "early": early,
+                        "ahead_hours": int(TRAVELING_AHEAD.total_seconds() // 3600),
+                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    },
+                )
         self._transition(request, queryset, to=Appointment.Status.TRAVELING)
+        return None
 
     @admin.action(description="Mark in progress")
     def mark_in_progress(self, request, queryset):
