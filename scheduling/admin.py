@@ -462,6 +462,8 @@ class AppointmentAdmin(ZonedAdmin):
                 )
             else:
                 changed += 1
+                # Into admin's log as well, where a supervisor reads every dispatcher's changes.
+                self.log_change(request, appointment, f"Marked {Appointment.Status(to).label}.")
         if changed:
             label = Appointment.Status(to).label
             self.message_user(request, f"{changed} appointment(s) now {label}.", messages.SUCCESS)
