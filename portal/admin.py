@@ -261,7 +261,15 @@ class LogEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "content_type"]
     search_fields = ["object_repr", "user__email", "change_message"]
     date_hierarchy = "action_time"
-    fields = ["action_time", "user", "content_type", "object_id", "object_repr", "action_flag", "changes"]
+    fields = [
+        "action_time",
+        "user",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "action_flag",
+        "changes",
+    ]
     readonly_fields = fields
 
     when = local_column("action_time", "When")
