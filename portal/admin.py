@@ -2,6 +2,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.db import transaction
@@ -15,6 +16,7 @@ from portal.models import Invitation, OutboxMessage, User
 from scheduling.admin import ZonedAdmin, local_column, site_zone
 from scheduling.models import zone_for
 from scheduling.notifications import base_url_of
+from tracking.admin import ReadOnlyAdmin
 
 admin.site.site_header = "Dispatch"
 admin.site.site_title = "Dispatch"
@@ -275,3 +277,35 @@ class OutboxMessageAdmin(ZonedAdmin):
                 f"Left {selected - queued} alone: sent, or queued and tried within the last hour.",
                 messages.WARNING,
             )
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAdmin):
+    """Admin's own log of changes, read-only: who changed what and when. A supervisor (the
+    Supervisors group, admin.view_logentry) reads it; dispatchers do not."""
+
+    list_display = ["when", "by", "content_type", "object_repr", "action_flag", "changes"]
+    list_filter = ["action_flag", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "user__email", "change_message"]
+    date_hierarchy = "action_time"
+    fields = [
+        "action_time",
+        "user",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "action_flag",
+        "changes",
+    ]
+    readonly_fields = fields
+
+    when = local_column("action_time", "When")
+
+    @admin.display(description="By", ordering="user__email")
+    def by(self, obj: LogEntry) -> str:
+        return obj.user.email
+
+    @admin.display(description="Change")
+    def changes(self, obj: LogEntry) -> str:
+        return obj.get_change_message()

@@ -1,6 +1,8 @@
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import Count
@@ -247,6 +249,11 @@ class ResourceAdmin(ZonedAdmin):
             return super().zone_of(obj)
         return ZoneInfo(obj.time_zone), "the technician's zone (their working hours')"
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who a technician is stays fixed once made; a dispatcher edits their hours and time
+        # off, and needs no access to users for that.
+        return ["user"] if obj is not None else []
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("territories")
 
@@ -281,9 +288,9 @@ class SchedulingSettingsAdmin(admin.ModelAdmin):
 
 
 class ResourceFilter(admin.SimpleListFilter):
-    """Like the default related filter, without a query per resource for its name."""
+    """Like the default related filter, without a query per technician for its name."""
 
-    title = "resource"
+    title = "technician"
     parameter_name = "resource"
 
     def lookups(self, request, model_admin):
@@ -293,6 +300,41 @@ class ResourceFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(resource_id=self.value())
         return queryset
+
+
+class StateFilter(admin.ChoicesFieldListFilter):
+    """The status choices, under the name the screen uses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "state"
+
+
+class DayFilter(admin.SimpleListFilter):
+    """One day's visits, yesterday to a week ahead, on the list's clock (the portal's default
+    zone, which changelist_view activates); the date links above the list reach any day."""
+
+    title = "day"
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        today = timezone.localdate()
+        days = [today + timedelta(days=n) for n in range(-1, 7)]
+        names = {-1: "Yesterday", 0: "Today", 1: "Tomorrow"}
+        return [
+            (d.isoformat(), names.get((d - today).days, f"{d:%a} {d.day} {d:%b}")) for d in days
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            day = date.fromisoformat(self.value())
+        except ValueError:
+            return queryset.none()
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        return queryset.filter(start__gte=start, start__lt=end)
 
 
 class AppointmentEventInline(ZonedFields, admin.TabularInline):
@@ -332,20 +374,35 @@ class AppointmentEventInline(ZonedFields, admin.TabularInline):
         return False
 
 
+# Marking Traveling a visit that starts later than this from now asks for confirmation.
+TRAVELING_AHEAD = timedelta(hours=12)
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ZonedAdmin):
     list_display = [
         "local_time",
-        "service_account",
-        "service_type",
+        "customer_name",
         "resource",
-        "status",
+        "site",
+        "service_type",
+        "state",
         "travel_distance_km",
     ]
-    list_filter = ["status", "service_account__territory", ResourceFilter]
-    list_select_related = ["service_account", "service_type", "resource__user"]
+    list_filter = [
+        ("status", StateFilter),
+        ResourceFilter,
+        "service_account__territory",
+        DayFilter,
+    ]
+    list_select_related = ["service_account", "service_type", "resource__user", "customer"]
     date_hierarchy = "start"
-    search_fields = ["service_account__name", "customer__email"]
+    search_fields = [
+        "customer__first_name",
+        "customer__last_name",
+        "customer__email",
+        "service_account__name",
+    ]
     fields = [
         "status",
         "service_account",
@@ -388,6 +445,20 @@ class AppointmentAdmin(ZonedAdmin):
     local_time = local_column("start", "Start (site's time)")
     local_end = local_column("end", "End (site's time)")
 
+    @admin.display(description="Customer", ordering="customer__last_name")
+    def customer_name(self, obj: Appointment) -> str:
+        if obj.customer is None:
+            return self.get_empty_value_display()
+        return obj.customer.get_full_name() or obj.customer.email
+
+    @admin.display(description="Site", ordering="service_account__name")
+    def site(self, obj: Appointment) -> str:
+        return str(obj.service_account)
+
+    @admin.display(description="State", ordering="status")
+    def state(self, obj: Appointment) -> str:
+        return obj.get_status_display()
+
     def _transition(self, request, queryset, *, to: str, note: str = "") -> None:
         changed = 0
         for appointment in queryset.select_related("service_account", "service_type"):
@@ -408,13 +479,36 @@ class AppointmentAdmin(ZonedAdmin):
                 )
             else:
                 changed += 1
+                # Into admin's log as well, where a supervisor reads every dispatcher's changes.
+                self.log_change(request, appointment, f"Marked {Appointment.Status(to).label}.")
         if changed:
             label = Appointment.Status(to).label
             self.message_user(request, f"{changed} appointment(s) now {label}.", messages.SUCCESS)
 
     @admin.action(description="Mark traveling")
     def mark_traveling(self, request, queryset):
+        # A visit days away marked Traveling is most likely a slip of the mouse, and it would
+        # tell the customer the technician is on the way: such a choice is asked again.
+        if request.POST.get("confirmed") != "yes":
+            selected = list(queryset.select_related("service_account", "service_type"))
+            soon = timezone.now() + TRAVELING_AHEAD
+            early = [a for a in selected if a.start > soon]
+            if early:
+                return TemplateResponse(
+                    request,
+                    "admin/scheduling/appointment/confirm_traveling.html",
+                    {
+                        **self.admin_site.each_context(request),
+                        "title": "Mark traveling a visit that starts days from now?",
+                        "opts": self.model._meta,
+                        "selected": selected,
+                        "early": early,
+                        "ahead_hours": int(TRAVELING_AHEAD.total_seconds() // 3600),
+                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    },
+                )
         self._transition(request, queryset, to=Appointment.Status.TRAVELING)
+        return None
 
     @admin.action(description="Mark in progress")
     def mark_in_progress(self, request, queryset):

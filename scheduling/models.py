@@ -115,7 +115,7 @@ class Characteristic(models.Model):
 
 
 class Resource(models.Model):
-    """A bookable technician."""
+    """A bookable technician: "Resource" in the code, "Technician" on every screen."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource"
@@ -135,6 +135,8 @@ class Resource(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "technician"
+        verbose_name_plural = "technicians"
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.email
@@ -156,7 +158,9 @@ class WorkingHours(models.Model):
         SATURDAY = 5
         SUNDAY = 6
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="hours")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="hours", verbose_name="technician"
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start = models.TimeField()
     end = models.TimeField()
@@ -177,7 +181,9 @@ class WorkingHours(models.Model):
 
 
 class TimeOff(models.Model):
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="time_off")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="time_off", verbose_name="technician"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
@@ -356,7 +362,11 @@ class Appointment(models.Model):
         ServiceType, on_delete=models.PROTECT, related_name="appointments"
     )
     resource = models.ForeignKey(
-        Resource, on_delete=models.PROTECT, related_name="appointments", db_index=False
+        Resource,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        db_index=False,
+        verbose_name="technician",
     )
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -364,7 +374,7 @@ class Appointment(models.Model):
     comments = models.TextField(blank=True)
     cancel_reason = models.TextField(blank=True)
     travel_distance_km = models.FloatField(
-        null=True, blank=True, help_text="From the resource's previous stop when booked."
+        null=True, blank=True, help_text="From the technician's previous stop when booked."
     )
     sequence = models.PositiveIntegerField(
         default=0, help_text="Calendar revision, raised by each change."
@@ -419,10 +429,20 @@ class AppointmentEvent(models.Model):
     from_start = models.DateTimeField(null=True, blank=True)
     to_start = models.DateTimeField(null=True, blank=True)
     from_resource = models.ForeignKey(
-        Resource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Resource,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="from technician",
     )
     to_resource = models.ForeignKey(
-        Resource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Resource,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="to technician",
     )
     note = models.TextField(blank=True)
 

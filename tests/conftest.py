@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -95,6 +96,21 @@ def alice_client(client, alice):
 @pytest.fixture
 def dispatcher(db):
     return UserFactory(email="dana@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def desk_dispatcher(db):
+    """Dina, staff in the Dispatchers group (made by a migration), not a superuser."""
+    user = UserFactory(email="dina@example.com", is_staff=True)
+    user.groups.add(Group.objects.get(name="Dispatchers"))
+    return user
+
+
+@pytest.fixture
+def desk_client(client, desk_dispatcher):
+    """The test client, signed in as Dina of the Dispatchers group."""
+    client.force_login(desk_dispatcher)
+    return client
 
 
 @pytest.fixture

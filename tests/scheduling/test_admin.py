@@ -46,9 +46,10 @@ def written(account, resource, service_type, *, status=Status.SCHEDULED, hour="1
 
 
 def act(client, action: str, *appointments):
+    """Run an action, confirmed where it asks (Traveling days ahead: test_admin_traveling)."""
     return client.post(
         CHANGELIST,
-        {"action": action, "_selected_action": [a.pk for a in appointments]},
+        {"action": action, "_selected_action": [a.pk for a in appointments], "confirmed": "yes"},
         follow=True,
     )
 
