@@ -14,6 +14,7 @@ SEEN = [
     "admin:portal_invitation_changelist",
     "admin:tracking_device_changelist",
     "admin:surveys_response_changelist",
+    "admin:scheduling_closure_changelist",
 ]
 HIDDEN = [
     "admin:auth_group_changelist",
@@ -33,6 +34,8 @@ def test_the_group_holds_the_desk_permissions_and_no_internal_one():
     assert {
         "scheduling.change_appointment",
         "scheduling.add_timeoff",
+        "scheduling.add_closure",
+        "scheduling.change_closure",
         "scheduling.change_workinghours",
         "portal.add_invitation",
         "tracking.add_device",

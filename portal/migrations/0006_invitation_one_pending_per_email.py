@@ -18,7 +18,7 @@ def revoke_older_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0003_outbox_sending")]
+    dependencies = [("portal", "0005_supervisors_group")]
 
     operations = [
         migrations.RunPython(revoke_older_duplicates, migrations.RunPython.noop),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0005_appointment_fk_indexes_in_composites'),
+        ('scheduling', '0006_closures'),
     ]
 
     operations = [
