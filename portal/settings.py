@@ -298,6 +298,30 @@ INGEST_RATE_LIMIT = env_rate("INGEST_RATE_LIMIT", "120/m")
 # or "always". Points outside are answered as rejected and never stored.
 INGEST_ACCEPT_WHEN = env_choice("INGEST_ACCEPT_WHEN", "on_duty", {"on_duty", "traveling", "always"})
 
+# --- Live map ----------------------------------------------------------------------------
+# The credit the tile server's terms ask for, shown in the map's corner (HTML).
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# How often an open map asks for the technician's latest position (only while it is seen).
+MAP_POLL_SECONDS = env_int("MAP_POLL_SECONDS", 15, minimum=1)
+# Until the technician is this close to the site, customers see a position snapped to a
+# grid of about 500 m and the distance in half kilometres: how far, not where.
+MAP_EXACT_WITHIN_KM = env_float("MAP_EXACT_WITHIN_KM", 2.0, minimum=0)
+# A position older than this is shown greyed with its age; older than the second, not at all.
+MAP_STALE_AFTER_SECONDS = env_int("MAP_STALE_AFTER_SECONDS", 120, minimum=1)
+MAP_HIDE_AFTER_SECONDS = env_int("MAP_HIDE_AFTER_SECONDS", 600, minimum=1)
+if MAP_HIDE_AFTER_SECONDS <= MAP_STALE_AFTER_SECONDS:
+    raise ImproperlyConfigured(
+        f"MAP_HIDE_AFTER_SECONDS must be longer than MAP_STALE_AFTER_SECONDS "
+        f"({MAP_STALE_AFTER_SECONDS}), not {MAP_HIDE_AFTER_SECONDS}"
+    )
+# What customers learn of the technician beyond the first name: initials on the marker, and
+# a phone number to call.
+MAP_SHOW_TECHNICIAN_INITIALS = env_bool("MAP_SHOW_TECHNICIAN_INITIALS", False)
+MAP_SHOW_TECHNICIAN_PHONE = env_bool("MAP_SHOW_TECHNICIAN_PHONE", False)
+
 # --- Geocoding ----------------------------------------------------------------------------
 # "offline" looks addresses up in a small built-in gazetteer; any other value is a geopy
 # service name (e.g. "nominatim") used with the GEOCODER_* options below.

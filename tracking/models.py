@@ -93,3 +93,16 @@ class LatestPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DispatchMap(Resource):
+    """The dispatchers' map in admin (tracking.admin.DispatchMapAdmin): the day's technicians
+    on one map. No table of its own; it is here for its permission, which a dispatchers'
+    group can be given (superusers have it)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dispatch map"
+        verbose_name_plural = "dispatch map"
+        default_permissions = ()
+        permissions = [("view_dispatch_map", "Can view the dispatch map")]
