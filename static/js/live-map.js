@@ -53,10 +53,42 @@
     schedule();
   }
 
-  function baseMap(element) {
-    const map = L.map(element, { scrollWheelZoom: false });
+  // Leaflet adds markers to a map only once it has a view: start from `centre`, then fit.
+  // Leaflet 1.9 cancels a tile's download by pointing it at a data: image, which the
+  // Content-Security-Policy refuses (images come from here and the tile host only). Leaflet's
+  // next major version empties the address instead (Leaflet/Leaflet#10068): the same here.
+  const TileLayer = L.TileLayer.extend({
+    _abortLoading() {
+      for (const key of Object.keys(this._tiles)) {
+        const { coords, el: tile } = this._tiles[key];
+        if (coords.z === this._tileZoom) continue;
+        tile.onload = L.Util.falseFn;
+        tile.onerror = L.Util.falseFn;
+        if (!tile.complete) {
+          tile.setAttribute("src", "");
+          tile.remove();
+          delete this._tiles[key];
+          this.fire("tileabort", { tile, coords });
+        }
+      }
+    },
+    _removeTile(key) {
+      const tile = this._tiles[key];
+      if (!tile) return undefined;
+      tile.el.setAttribute("src", "");
+      return L.GridLayer.prototype._removeTile.call(this, key);
+    },
+    _tileReady(coords, err, tile) {
+      if (!this._map || (tile && tile.getAttribute("src") === "")) return undefined;
+      return L.GridLayer.prototype._tileReady.call(this, coords, err, tile);
+    },
+  });
+
+  // Leaflet adds markers to a map only once it has a view: start from `centre`, then fit.
+  function baseMap(element, centre) {
+    const map = L.map(element, { scrollWheelZoom: false, fadeAnimation: false, center: centre || [0, 0], zoom: centre ? 13 : 2 });
     // Tiles are decoration: without a reachable tile server the markers and the panel stay.
-    L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
+    new TileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
     return map;
   }
 
@@ -97,7 +129,7 @@
   }
 
   function technicianMarker(initials) {
-    const marker = L.marker([0, 0], { icon: badgeIcon(initials), keyboard: true, riseOnHover: true });
+    const marker = L.marker([0, 0], { icon: badgeIcon(initials), keyboard: true, zIndexOffset: 1000 });
     marker.bindPopup("");
     return marker;
   }
@@ -111,7 +143,8 @@
     const approximate = document.getElementById("live-approximate");
     const first = JSON.parse(document.getElementById("live-map-state").textContent);
 
-    const map = baseMap(element);
+    const start = first.site || first.technician;
+    const map = baseMap(element, start && [start.latitude, start.longitude]);
     const technician = technicianMarker(first.initials);
     // Where the technician may be while the position is coarse: the grid cell's reach.
     const area = L.circle([0, 0], { radius: 350, className: "approximate-area", interactive: false });
@@ -135,18 +168,26 @@
     const showAge = () =>
       setText(age, ageSeconds === null ? "" : ageText(ageSeconds + Math.floor((performance.now() - ageSince) / 1000)));
 
-    function frame(fitAlways) {
+    // The view follows the technician in, closer as they near the site, until the customer
+    // moves the map; after that only when the technician leaves what they are looking at.
+    let steering = false;
+    let customerMoved = false;
+    map.on("movestart", () => {
+      if (!steering) customerMoved = true;
+    });
+    function frame() {
       const points = [site && site.getLatLng(), map.hasLayer(technician) && technician.getLatLng()].filter(Boolean);
-      if (!points.length) return map.setView([0, 0], 2);
+      if (!points.length) return;
       const bounds = L.latLngBounds(points);
-      // After the first view, only when the technician has left it (the customer may have panned).
-      if (fitAlways || !map.getBounds().contains(bounds)) {
-        if (points.length === 1) map.setView(points[0], 15);
-        else map.fitBounds(bounds, { padding: [48, 48], maxZoom: 16 });
-      }
+      if (customerMoved && map.getBounds().contains(bounds)) return;
+      // Unanimated, so the move starts and ends here and is told from the customer's own.
+      steering = true;
+      if (points.length === 1) map.setView(points[0], 15, { animate: false });
+      else map.fitBounds(bounds, { padding: [48, 48], maxZoom: 16, animate: false });
+      steering = false;
     }
 
-    function apply(state, fitAlways = false) {
+    function apply(state) {
       panel.dataset.state = state.state;
       panel.dataset.freshness = state.freshness;
       headline.textContent = state.headline;
@@ -179,11 +220,11 @@
         technician.remove();
         area.remove();
       }
-      frame(fitAlways);
+      frame();
       return true;
     }
 
-    if (apply(first, true)) {
+    if (apply(first)) {
       setInterval(() => ageSeconds !== null && showAge(), 1000);
       poll(element.dataset.stateUrl, Number(element.dataset.pollSeconds), apply);
     }
@@ -191,7 +232,8 @@
 
   function dispatchMap(element) {
     const rows = document.getElementById("dispatch-rows");
-    const map = baseMap(element);
+    const first = JSON.parse(document.getElementById("dispatch-map-state").textContent);
+    const map = baseMap(element, first.centre);
     const markers = new Map();
     let framed = false;
 
@@ -227,16 +269,14 @@
         }
       }
       rows.replaceChildren(...state.technicians.map(row));
-      if (!framed) {
+      if (!framed && markers.size) {
         framed = true;
-        if (markers.size) map.fitBounds(L.featureGroup([...markers.values()]).getBounds(), { padding: [48, 48], maxZoom: 14 });
-        else if (state.centre) map.setView(state.centre, 11);
-        else map.setView([0, 0], 2);
+        map.fitBounds(L.featureGroup([...markers.values()]).getBounds(), { padding: [48, 48], maxZoom: 14 });
       }
       return true;
     }
 
-    apply(JSON.parse(document.getElementById("dispatch-map-state").textContent));
+    apply(first);
     poll(element.dataset.stateUrl, Number(element.dataset.pollSeconds), apply);
   }
 
