@@ -23,6 +23,7 @@ from scheduling.models import Appointment
 from scheduling.services import transition
 from tests.e2e.conftest import PHONE, assert_accessible
 from tests.support.livemap import north_of, report, start_travel
+from tests.support.ports import free_port
 from tests.support.tiles import TileStandIn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -192,6 +193,23 @@ def test_a_stale_position_is_greyed_and_an_old_one_hidden(
     )
     expect(page.locator("#live-age")).to_have_text("Updated 11 min ago")
     looks_accessible(page)
+
+
+def test_without_a_tile_server_the_markers_and_the_panel_still_show(
+    page, context, live_server, traveling, technician, account, alice, settings
+):
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings.MAP_TILE_URL = nowhere + "/{z}/{x}/{y}.png"
+    policy = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**policy, "img-src": [policy["img-src"][0], nowhere]}
+    }
+    report(technician, north_of(account.point, 1))
+    sign_in(context, live_server, alice)
+    page.goto(live_server.url + reverse("tracking:live_map", args=[traveling.pk]))
+    expect(page.locator(".tech-marker")).to_be_visible()
+    expect(page.locator(".leaflet-marker-icon[alt^='Your site: ']")).to_be_visible()
+    expect(page.locator("#live-announcement")).to_contain_text("Terry is about 2 minutes away")
 
 
 @pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
