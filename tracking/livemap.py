@@ -29,7 +29,6 @@ from scheduling.models import (
     Resource,
     SchedulingSettings,
     ServiceAccount,
-    ServiceType,
 )
 from scheduling.timelabels import TIME, local_period, local_text
 from tracking import positions
@@ -75,7 +74,6 @@ class Visit:
     status: str
     start: datetime
     end: datetime
-    service: str  # the service type's name
     resource_id: int
     site: Point | None
     address: str
@@ -132,20 +130,19 @@ def visit(*, pk: int, account_id: int, zone: ZoneInfo) -> Visit | None:
     visit is a 404 as if it did not exist), for a customer who reads times in `zone`.
 
     One statement written once rather than built by the ORM: every open map asks for it
-    every MAP_POLL_SECONDS, and building the joined query and its six model instances cost
+    every MAP_POLL_SECONDS, and building the joined query and its model instances cost
     three times what running it does (`make bench`, map_ratio)."""
     with connection.cursor() as cursor:
         cursor.execute(_visit_sql(), [pk, account_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    status, start, end, service, resource_id, lat, lon, address, first, last, phone = row
+    status, start, end, resource_id, lat, lon, address, first, last, phone = row
     return Visit(
         pk=pk,
         status=status,
         start=_instant(start),
         end=_instant(end),
-        service=service,
         resource_id=resource_id,
         site=None if lat is None or lon is None else (lat, lon),
         address=" ".join(address.split()),
@@ -299,7 +296,6 @@ def _visit_sql() -> str:
     q = connection.ops.quote_name
     tables = {
         "appointments": Appointment,
-        "service_types": ServiceType,
         "accounts": ServiceAccount,
         "resources": Resource,
         "users": get_user_model(),
@@ -307,10 +303,9 @@ def _visit_sql() -> str:
     t = {name: q(model._meta.db_table) for name, model in tables.items()}
     # Only names from the models go into the text; values are parameters.
     return (
-        f"SELECT a.status, a.{q('start')}, a.{q('end')}, t.name, a.resource_id,"  # noqa: S608
+        f"SELECT a.status, a.{q('start')}, a.{q('end')}, a.resource_id,"  # noqa: S608
         " s.latitude, s.longitude, s.address, u.first_name, u.last_name, u.phone"
         f" FROM {t['appointments']} a"
-        f" JOIN {t['service_types']} t ON t.id = a.service_type_id"
         f" JOIN {t['accounts']} s ON s.id = a.service_account_id"
         f" JOIN {t['resources']} r ON r.id = a.resource_id"
         f" JOIN {t['users']} u ON u.id = r.user_id"

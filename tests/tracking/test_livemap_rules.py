@@ -25,7 +25,7 @@ RULES = Rules(
 def visit(status="traveling", site=SITE, first_name="Sam") -> Visit:
     return Visit(
         pk=1, status=status, start=NOW + timedelta(hours=1), end=NOW + timedelta(hours=2),
-        service="Repair visit", resource_id=1, site=site, address="400 Broad St",
+        resource_id=1, site=site, address="400 Broad St",
         first_name=first_name, last_name="Smith", phone="555 0100",
         zone=ZoneInfo("America/Los_Angeles"),
     )  # fmt: skip
