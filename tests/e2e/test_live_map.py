@@ -7,6 +7,7 @@ dispatchers' map shows the day's technicians. Tiles come from a stand-in on loop
 The page's timers run on Playwright's clock, moved by hand: a refresh happens when the test
 says so, never by waiting."""
 
+import contextlib
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -80,11 +81,18 @@ def open_paused(page, url: str, clock) -> None:
     page.goto(url)
 
 
-def looks_accessible(page) -> None:
-    """axe waits on timers of its own: the page's clock runs while it looks."""
+@contextlib.contextmanager
+def clock_running(page):
+    """Let the page's clock run for a while (axe and Leaflet's tile loading wait on timers
+    of their own), then stop it again a moment later."""
     page.clock.resume()
-    assert_accessible(page)
+    yield
     page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000 + 0.25, UTC))
+
+
+def looks_accessible(page) -> None:
+    with clock_running(page):
+        assert_accessible(page)
 
 
 def is_refresh(response) -> bool:
@@ -270,6 +278,11 @@ def _screenshot(page) -> None:
     """The README's picture: written under var/, and to docs/ with UPDATE_SCREENSHOTS=1."""
     shot = ROOT / "var" / "screenshots" / "live-map.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=shot)
+    with clock_running(page):
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.leaflet-tile')]"
+            ".every(tile => tile.classList.contains('leaflet-tile-loaded'))"
+        )
+        page.screenshot(path=shot)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         shutil.copyfile(shot, ROOT / "docs" / "screenshots" / "live-map.png")
