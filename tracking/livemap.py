@@ -130,8 +130,8 @@ def visit(*, pk: int, account_id: int, zone: ZoneInfo) -> Visit | None:
     visit is a 404 as if it did not exist), for a customer who reads times in `zone`.
 
     One statement written once rather than built by the ORM: every open map asks for it
-    every MAP_POLL_SECONDS, and building the joined query and its model instances cost
-    three times what running it does (`make bench`, map_ratio)."""
+    every MAP_POLL_SECONDS, and the ORM's joined query with its model instances took about
+    0.6 ms of the web process's CPU where this takes 0.05 (`make bench`, map_ratio)."""
     with connection.cursor() as cursor:
         cursor.execute(_visit_sql(), [pk, account_id])
         row = cursor.fetchone()
