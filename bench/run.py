@@ -55,6 +55,7 @@ AIMS = {  # key: (test, shown)
     "slots_ratio": (lambda v: v >= 0.25, ">= 0.25"),
     "slots_median_ms": (lambda v: v <= 15, "<= 15"),
     "book_per_s": (lambda v: v >= 200, ">= 200"),
+    "map_ratio": (lambda v: v >= 1.0, ">= 1.0"),
 }
 # An endpoint answering at more than this share of the generator's ceiling is measured, in
 # part, against the generator.
@@ -499,6 +500,51 @@ def _is_transaction_control(sql: str) -> bool:
     return sql.split(" ", 1)[0] in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
+# --- The live map's refresh ------------------------------------------------------------------
+
+
+def map_phase(data, customer: Browser):
+    """The first customer's live map refresh: a visit of their territory on the first day
+    (no booking target falls there) made theirs and Traveling, its technician 5 km away.
+    Returns the request and the round's step, which reports a fresh position first so that
+    every round shows a marker and an ETA (a position hidden by age would cost less)."""
+    from django.utils import timezone
+
+    from bench import load
+    from scheduling.models import Appointment, ServiceAccount
+    from tracking import positions
+
+    visit = (
+        Appointment.objects.filter(
+            resource__territories=data.territory_ids[0], start__date=data.days[0]
+        )
+        .order_by("id")
+        .first()
+    )
+    Appointment.objects.filter(pk=visit.pk).update(
+        service_account_id=data.customers[0].account_id, status=Appointment.Status.TRAVELING
+    )
+    site = ServiceAccount.objects.get(pk=data.customers[0].account_id).point
+    where = (site[0] + 0.045, site[1])  # 5 km north: a coarse position and an ETA to work out
+    path = f"/appointments/{visit.pk}/map/state/"
+
+    def request(i: int):
+        return customer.get(path)
+
+    def step(port: int, connections: int, seconds: float):
+        now = timezone.now()
+        positions.advance(
+            visit.resource_id,
+            positions.Position(
+                latitude=where[0], longitude=where[1], accuracy=10.0, recorded_at=now,
+                received_at=now, speed=12.0,
+            ),
+        )  # fmt: skip
+        return load.run(HOST, port, connections=connections, make=request, seconds=seconds)
+
+    return request, step
+
+
 # --- The run ------------------------------------------------------------------------------------
 
 
@@ -613,6 +659,8 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
     def noop_request(i: int):
         return customer.get("/bench/baseline/")  # the same request, to an app that does nothing
 
+    map_request, map_step = map_phase(data, customer)
+
     def booking(browser: Browser, start: datetime):
         return browser.post(
             "/book/",
@@ -638,6 +686,12 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
     check.close()
     if first.status != 200 or b'name="start"' not in first.body:
         problems.append(f"the slots partial answered {first.status} without times")
+    check = load.Connection(HOST, port)
+    map_step(port, c, 0.1)
+    first = check.send(map_request(0))
+    check.close()
+    if first.status != 200 or b'"freshness": "fresh"' not in first.body:
+        problems.append(f"the live map's refresh answered {first.status} without a position")
     # Warm the workers: imports, templates, database connections.
     load.run(HOST, port, connections=c, make=slots_request, seconds=1)
     load.run(HOST, port, connections=c, make=baseline_request, seconds=1)
@@ -656,6 +710,7 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
         ("ceiling", timed(noop.port, noop_request)),
         ("baseline", timed(port, baseline_request)),
         ("slots", timed(port, slots_request)),
+        ("map", lambda r: map_step(port, c, args.seconds)),
         (
             "book",
             lambda r: load.run(
@@ -669,7 +724,7 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
             phases[name].extend(meter.measure(name, lambda step=step, r=r: step(r)))
     ceiling, baseline, slots = phases["ceiling"], phases["baseline"], phases["slots"]
     booked_phase = phases["book"]
-    for name in ("ceiling", "slots", "baseline"):
+    for name in ("ceiling", "slots", "baseline", "map"):
         if set(phases[name].statuses()) != {200}:
             problems.append(f"{name} answered {phases[name].statuses()}")
 
@@ -683,6 +738,7 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
     counted = {
         "baseline": statements(customer.user, baseline_request(0), baseline_request(1)),
         "slots": statements(customer.user, slots_request(0), slots_request(1)),
+        "map": statements(customer.user, map_request(0), map_request(1)),
     }
     booker = browsers[counted_targets[0][0].user_id]
     counted["book"] = statements(
@@ -740,11 +796,17 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
         "race_booked": race_booked,
         "race_overlaps": overlaps,
         "race_5xx": race_5xx,
+        "map_ratio": round(phases["map"].per_second / baseline.per_second, 3),
     }
 
     warnings = ceiling_warnings(
         ceiling.per_second,
-        {"baseline": baseline.per_second, "slots": slots.per_second, "book": book_per_s},
+        {
+            "baseline": baseline.per_second,
+            "slots": slots.per_second,
+            "book": book_per_s,
+            "map": phases["map"].per_second,
+        },
     )
     if meter.lost_backends:
         warnings.append(
@@ -787,6 +849,10 @@ def measure(args, data, server, noop) -> tuple[dict, list[str], dict]:
         "load_cpu_ms": "the load generator's CPU per request against that app",
         "race_attempts": f"each on its own connection, last answer after {race.wall:.1f} s",
         "race_booked": f"{race_taken} told 'That time was just taken'; {in_db} in the database",
+        "map_ratio": (
+            f"live map refresh {phases['map'].per_second:.0f}/s over the baseline's, "
+            f"{len(counted['map'])} statements; {parts('map')}"
+        ),
         "cpu": cpu,
         "warnings": warnings,
         "statements": counted,

@@ -335,6 +335,30 @@ SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)
 # Hide the customer's name from the per-technician results (anonymous feedback).
 SURVEY_ANONYMOUS_RESULTS = env_bool("SURVEY_ANONYMOUS_RESULTS", False)
 
+# --- Live map ----------------------------------------------------------------------------
+# The credit the tile server's terms ask for, shown in the map's corner (HTML).
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# How often an open map asks for the technician's latest position (only while it is seen).
+MAP_POLL_SECONDS = env_int("MAP_POLL_SECONDS", 15, minimum=1)
+# Until the technician is this close to the site, customers see a position snapped to a
+# grid of about 500 m and the distance in half kilometres: how far, not where.
+MAP_EXACT_WITHIN_KM = env_float("MAP_EXACT_WITHIN_KM", 2.0, minimum=0)
+# A position older than this is shown greyed with its age; older than the second, not at all.
+MAP_STALE_AFTER_SECONDS = env_int("MAP_STALE_AFTER_SECONDS", 120, minimum=1)
+MAP_HIDE_AFTER_SECONDS = env_int("MAP_HIDE_AFTER_SECONDS", 600, minimum=1)
+if MAP_HIDE_AFTER_SECONDS <= MAP_STALE_AFTER_SECONDS:
+    raise ImproperlyConfigured(
+        f"MAP_HIDE_AFTER_SECONDS must be longer than MAP_STALE_AFTER_SECONDS "
+        f"({MAP_STALE_AFTER_SECONDS}), not {MAP_HIDE_AFTER_SECONDS}"
+    )
+# What customers learn of the technician beyond the first name: initials on the marker, and
+# a phone number to call.
+MAP_SHOW_TECHNICIAN_INITIALS = env_bool("MAP_SHOW_TECHNICIAN_INITIALS", False)
+MAP_SHOW_TECHNICIAN_PHONE = env_bool("MAP_SHOW_TECHNICIAN_PHONE", False)
+
 # --- Geocoding ----------------------------------------------------------------------------
 # "offline" looks addresses up in a small built-in gazetteer; any other value is a geopy
 # service name (e.g. "nominatim") used with the GEOCODER_* options below.

@@ -1,22 +1,26 @@
 """Devices in admin: a dispatcher adds a technician's device and gets its pairing code (and a
 QR image of it) on the next page, once; actions make a new code or revoke a device. The
-on-the-way notices sent, and who unsubscribed from them, are listed read-only."""
+on-the-way notices sent, and who unsubscribed from them, are listed read-only. And the
+dispatchers' map of the day's technicians."""
 
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from scheduling import timelabels
 from scheduling.admin import ZonedAdmin, local_column, site_zone
 from scheduling.notifications import base_url_of
-from tracking import devices
-from tracking.models import Device, Notice, NoticeOptOut
+from tracking import devices, dispatch
+from tracking.models import Device, DispatchMap, Notice, NoticeOptOut
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -200,3 +204,48 @@ class NoticeOptOutAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     since = local_column("created_at", "Unsubscribed")
+
+
+@admin.register(DispatchMap)
+class DispatchMapAdmin(admin.ModelAdmin):
+    """The dispatchers' map, where a model's list would be: the day's technicians on one map
+    with a table beside it, refreshed by polling its state as the customer's map does. Only
+    for those with tracking.view_dispatch_map (superusers have it)."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("tracking.view_dispatch_map")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view  # staff only, never cached
+        return [
+            path("", view(self.map_view), name="tracking_dispatchmap_changelist"),
+            path("state/", view(self.state_view), name="tracking_dispatchmap_state"),
+        ]
+
+    def map_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Dispatch map",
+            "board": dispatch.board(now=timezone.now()),
+            "poll_seconds": settings.MAP_POLL_SECONDS,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        }
+        return TemplateResponse(request, "tracking/admin/dispatch_map.html", context)
+
+    def state_view(self, request: HttpRequest) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(dispatch.board(now=timezone.now()))

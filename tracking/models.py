@@ -36,6 +36,8 @@ class Device(models.Model):
 
     class Meta:
         ordering = ["resource", "name"]
+        # The dispatchers' map (tracking.admin.DispatchMapAdmin) shows what devices report.
+        permissions = [("view_dispatch_map", "Can view the dispatch map")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.resource})"
@@ -139,3 +141,16 @@ class NoticeOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"Opt-out of customer {self.customer_id}"
+
+
+class DispatchMap(Resource):
+    """The dispatchers' map in admin (tracking.admin.DispatchMapAdmin): the day's technicians
+    on one map. No table and no permissions of its own: it gives the map its place in
+    admin's index, and the map asks for tracking.view_dispatch_map (on Device), which the
+    Dispatchers group has (superusers too)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dispatch map"
+        verbose_name_plural = "dispatch map"
+        default_permissions = ()

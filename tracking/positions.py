@@ -2,8 +2,8 @@
 forward in time. A late or resent ping (a device flushing what it stored offline, a batch
 delivered again after a worker died) is stored with the others but never moves it back.
 
-The ingest worker calls `advance` after its pings are committed; the map (a later issue)
-calls `latest`. Neither ever scans the pings table.
+The ingest worker calls `advance` after its pings are committed; the customer's map calls
+`latest`, the dispatchers' `latest_many`. None of them scans the pings table.
 
 In production the record is a Redis hash per technician and the compare-and-set is one Lua
 script, atomic however many workers advance the same technician at once. Without Redis (`make
@@ -11,6 +11,7 @@ run`) it is a row of tracking.LatestPosition, moved by a conditional UPDATE, ato
 
 import functools
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -75,8 +76,24 @@ def latest(resource_id: int) -> Position | None:
         row = LatestPosition.objects.filter(resource_id=resource_id).first()
         return None if row is None else _from_row(row)
     raw = client.hget(KEY.format(resource_id), "p")
-    if raw is None:
-        return None
+    return None if raw is None else _decode(raw)
+
+
+def latest_many(resource_ids: Iterable[int]) -> dict[int, Position]:
+    """The latest positions of several technicians (those with one), in one round trip to
+    Redis or one query: the dispatchers' map shows the day's technicians together."""
+    ids = list(resource_ids)
+    client = live.client()
+    if client is None:
+        rows = LatestPosition.objects.filter(resource_id__in=ids)
+        return {row.resource_id: _from_row(row) for row in rows}
+    pipe = client.pipeline(transaction=False)
+    for resource_id in ids:
+        pipe.hget(KEY.format(resource_id), "p")
+    return {rid: _decode(raw) for rid, raw in zip(ids, pipe.execute(), strict=True) if raw}
+
+
+def _decode(raw: bytes) -> Position:
     fields = json.loads(raw)
     fields["recorded_at"] = _from_micros(fields["recorded_at"])
     fields["received_at"] = _from_micros(fields["received_at"])

@@ -8,4 +8,5 @@ app_name = "tracking"
 
 urlpatterns = [
     path("appointments/<int:pk>/map/", views.live_map, name="live_map"),
+    path("appointments/<int:pk>/map/state/", views.live_map_state, name="live_map_state"),
 ]

@@ -219,11 +219,6 @@ def test_pair_start_travel_and_share_the_location_by_keyboard(
 
 
 @pytest.mark.worker
-@pytest.mark.xfail(
-    strict=True,
-    reason="the customer's live map (tracking:live_map) is a placeholder until livemap's "
-    "branch is merged; remove this mark then",
-)
 def test_the_customers_map_follows_the_technician_without_a_reload(
     page, context, live_server, ingest_worker, visit, technician, pairing_code
 ):
