@@ -207,22 +207,13 @@ class NoticeOptOutAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DispatchMap)
-class DispatchMapAdmin(admin.ModelAdmin):
+class DispatchMapAdmin(ReadOnlyAdmin):
     """The dispatchers' map, where a model's list would be: the day's technicians on one map
     with a table beside it, refreshed by polling its state as the customer's map does. Only
-    for those with tracking.view_dispatch_map (superusers have it)."""
+    for those with tracking.view_dispatch_map (the Dispatchers group, superusers)."""
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("tracking.view_dispatch_map")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view  # staff only, never cached

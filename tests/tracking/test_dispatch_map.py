@@ -103,6 +103,13 @@ def test_staff_with_the_permission_see_it(client, day):
     assert MAP in client.get(reverse("admin:index")).content.decode()
 
 
+def test_the_dispatchers_group_sees_it_with_one_permission_of_that_name(desk_client, day):
+    assert desk_client.get(MAP).status_code == 200
+    assert desk_client.get(STATE).json()["technicians"]
+    assert MAP in desk_client.get(reverse("admin:index")).content.decode()
+    assert Permission.objects.filter(codename="view_dispatch_map").count() == 1
+
+
 def test_customers_cannot_reach_it(alice_client, day):
     assert alice_client.get(STATE).status_code == 302  # to admin's sign-in
 
