@@ -127,7 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "common.redis_clients.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -289,6 +289,9 @@ if _longest_mail_wait >= CELERY_VISIBILITY_TIMEOUT:
         f"({_longest_mail_wait:.0f} s with MAIL_RETRY_DELAY and MAIL_MAX_RETRIES), "
         f"not {CELERY_VISIBILITY_TIMEOUT}"
     )
+# kombu's Redis transport, keeping its Redis client (common/redis_clients.py).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "common.redis_clients:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Look for such messages every 10 s (a timer each second, a Redis scan every tenth).
