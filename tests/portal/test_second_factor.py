@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from portal.admin_site import SET_UP_FIRST
-from portal.models import Invitation
+from portal.models import Invitation, OutboxMessage, User
 from tests.factories import PASSWORD, UserFactory
 from tests.support.mfa import enrol_totp, totp_code
 
@@ -191,3 +191,24 @@ def test_a_customer_may_turn_it_on_from_their_profile(client, alice):
         AUTHENTICATE
     )
     assert enter_code(client, totp_code(secret))["Location"] == reverse("portal:home")
+
+
+def test_superusers_too_are_sent_to_set_up_the_app(client, dispatcher):
+    assert dispatcher.is_superuser
+    client.post(LOGIN, {"login": dispatcher.email, "password": PASSWORD})
+
+    response = client.get(APPOINTMENTS, follow=True)
+
+    assert landed(response) == (reverse("account_reauthenticate"), ACTIVATE)
+    assert SET_UP_FIRST in response.content.decode()
+
+
+def test_staff_made_without_a_confirmed_address_confirm_it_at_first_sign_in(client):
+    # As `createsuperuser` or admin's add form makes them; allauth then lets them add the app.
+    root = User.objects.create_superuser("root@example.com", PASSWORD)
+
+    response = sign_in(client, root.email)
+
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert OutboxMessage.objects.filter(to=root.email, subject__contains="Confirm").exists()
+    assert client.get(APPOINTMENTS, follow=True).redirect_chain[-1][0].startswith(LOGIN)
