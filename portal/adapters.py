@@ -48,7 +48,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 class MFAAdapter(DefaultMFAAdapter):
     error_messages = DefaultMFAAdapter.error_messages | {
         "incorrect_code": "That code is not right. Enter the code your authenticator app shows "
-        "now (or one of your recovery codes).",
+        "now.",
     }
 
     def build_totp_svg(self, url: str) -> str:

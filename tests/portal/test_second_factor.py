@@ -147,6 +147,20 @@ def test_the_right_code_lets_the_dispatcher_in(client, desk_dispatcher):
     assert client.get(ADMIN).status_code == 200
 
 
+def test_guessing_codes_is_limited(client, desk_dispatcher):
+    enrol_totp(desk_dispatcher)
+    sign_in(client, desk_dispatcher.email)
+    for steps in range(-5, 0):
+        assert (
+            "That code is not right." in enter_code(client, totp_code(steps=steps)).content.decode()
+        )
+
+    response = enter_code(client, totp_code())  # even the right one, for a while
+
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_code_is_good_once(client, desk_dispatcher):
     enrol_totp(desk_dispatcher)
     sign_in(client, desk_dispatcher.email)
