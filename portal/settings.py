@@ -40,7 +40,8 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 PORTAL_NAME = env_str("PORTAL_NAME", "Field Service Portal")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with its site replaced by portal.admin_site.DispatchSite (second factor).
+    "portal.apps.DispatchAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "portal",
     "scheduling",
     "tracking",
@@ -177,6 +179,11 @@ ACCOUNT_RATE_LIMITS = {
     "redeem": env_rates("RATE_LIMIT_REDEEM", "30/h/ip"),
     "redeem_failed": env_rates("RATE_LIMIT_REDEEM_FAILED", "5/15m/ip"),
 }
+# A second factor: an authenticator app (TOTP), with recovery codes for a lost phone. Staff
+# must have one to open admin (portal.admin_site); customers may turn it on from their profile.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = PORTAL_NAME
+MFA_ADAPTER = "portal.adapters.MFAAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
