@@ -66,7 +66,7 @@ class Dataset:
     territory_ids: list[int] = field(default_factory=list)
 
 
-def _centre(t: int) -> tuple[float, float]:
+def _center(t: int) -> tuple[float, float]:
     """Two rows of five territories, each about 7 km by 20 km, around Seattle."""
     row, col = divmod(t, 5)
     return (47.45 + 0.2 * row, -122.50 + 0.09 * col)
@@ -107,7 +107,7 @@ def build(*, today: date, race_day_offset: int = 14, race_free: int = 5, seed: i
 
     background = ServiceAccount.objects.bulk_create(
         [
-            site(f"Site {t + 1:02d}-{i + 1:02d}", t, _near(rng, _centre(t), 0.03))
+            site(f"Site {t + 1:02d}-{i + 1:02d}", t, _near(rng, _center(t), 0.03))
             for t in range(TERRITORIES)
             for i in range(SITES_PER_TERRITORY)
         ]
@@ -117,10 +117,10 @@ def build(*, today: date, race_day_offset: int = 14, race_free: int = 5, seed: i
         for t in range(TERRITORIES)
     }
     customer_sites = ServiceAccount.objects.bulk_create(
-        [site(f"Customer site {t + 1:02d}", t, _centre(t)) for t in range(TERRITORIES)]
+        [site(f"Customer site {t + 1:02d}", t, _center(t)) for t in range(TERRITORIES)]
     )
     race_site = ServiceAccount.objects.bulk_create(
-        [site("Race site", race_territory, _centre(race_territory))]
+        [site("Race site", race_territory, _center(race_territory))]
     )[0]
 
     # One unusable password for all: no one signs in with it, sessions are made directly.
@@ -160,7 +160,7 @@ def build(*, today: date, race_day_offset: int = 14, race_free: int = 5, seed: i
                 time_zone="America/Los_Angeles",
             )
             for i, home in enumerate(
-                _near(rng, _centre(territory_of[i]), 0.03) for i in range(n_resources)
+                _near(rng, _center(territory_of[i]), 0.03) for i in range(n_resources)
             )
         ]
     )

@@ -59,10 +59,10 @@ def board(*, now: datetime) -> dict:
     rows = [_row(visits, latest.get(rid), now, speed) for rid, visits in days.items()]
     sites = [a.service_account.point for visits in days.values() for a in visits]
     sites = [point for point in sites if point]
-    centre = [sum(axis) / len(sites) for axis in zip(*sites, strict=True)] if sites else None
+    center = [sum(axis) / len(sites) for axis in zip(*sites, strict=True)] if sites else None
     return {
         "technicians": [asdict(row) for row in sorted(rows, key=lambda r: r.cells[0])],
-        "centre": centre,
+        "center": center,
     }
 
 

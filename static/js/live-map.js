@@ -53,7 +53,7 @@
     schedule();
   }
 
-  // Leaflet adds markers to a map only once it has a view: start from `centre`, then fit.
+  // Leaflet adds markers to a map only once it has a view: start from `center`, then fit.
   // Leaflet 1.9 cancels a tile's download by pointing it at a data: image, which the
   // Content-Security-Policy refuses (images come from here and the tile host only). Leaflet's
   // next major version empties the address instead (Leaflet/Leaflet#10068): the same here.
@@ -84,9 +84,9 @@
     },
   });
 
-  // Leaflet adds markers to a map only once it has a view: start from `centre`, then fit.
-  function baseMap(element, centre) {
-    const map = L.map(element, { scrollWheelZoom: false, fadeAnimation: false, center: centre || [0, 0], zoom: centre ? 13 : 2 });
+  // Leaflet adds markers to a map only once it has a view: start from `center`, then fit.
+  function baseMap(element, center) {
+    const map = L.map(element, { scrollWheelZoom: false, fadeAnimation: false, center: center || [0, 0], zoom: center ? 13 : 2 });
     // Tiles are decoration: without a reachable tile server the markers and the panel stay.
     new TileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
     return map;
@@ -233,7 +233,7 @@
   function dispatchMap(element) {
     const rows = document.getElementById("dispatch-rows");
     const first = JSON.parse(document.getElementById("dispatch-map-state").textContent);
-    const map = baseMap(element, first.centre);
+    const map = baseMap(element, first.center);
     const markers = new Map();
     let framed = false;
 

@@ -1,5 +1,5 @@
 """A map tile server on loopback standing in for the real one (MAP_TILE_URL): any
-/{z}/{x}/{y}.png is a plain 256-pixel tile, land coloured with a grid of streets, so the
+/{z}/{x}/{y}.png is a plain 256-pixel tile, land colored with a grid of streets, so the
 browser tests never reach out to the network and a screenshot still reads as a map."""
 
 import functools
@@ -23,14 +23,14 @@ def tile(x: int, y: int) -> bytes:
         pixels = bytearray()
         for col in range(SIZE):
             if row < 6 or col < 6:
-                colour = ROAD
+                color = ROAD
             elif row % 32 < 3 or col % 32 < 3:
-                colour = STREET
+                color = STREET
             elif park and 70 < row < 150 and 90 < col < 200:
-                colour = PARK
+                color = PARK
             else:
-                colour = LAND
-            pixels += bytes(colour)
+                color = LAND
+            pixels += bytes(color)
         rows.append(b"\x00" + bytes(pixels))
 
     def chunk(kind: bytes, data: bytes) -> bytes:

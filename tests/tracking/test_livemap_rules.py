@@ -54,8 +54,8 @@ def test_the_coarse_position_is_within_about_half_a_grid_cell():
 def test_moving_inside_a_cell_shows_the_same_coarse_position():
     cell = coarse(north_of(SITE, 5))
     nudges = [(dy, dx) for dy in (-0.0003, 0, 0.0003) for dx in (-0.0004, 0, 0.0004)]
-    centre = cell
-    assert {coarse((centre[0] + dy, centre[1] + dx)) for dy, dx in nudges} == {cell}
+    center = cell
+    assert {coarse((center[0] + dy, center[1] + dx)) for dy, dx in nudges} == {cell}
 
 
 @pytest.mark.parametrize(
