@@ -31,9 +31,7 @@ from tests.e2e.test_live_map import sign_in
 from tests.factories import CustomerFactory, UserFactory
 from tests.support.clock import LA
 
-# The Dispatchers group is made by a migration; a transactional test's flush would take it
-# from the tests after it, so the database is put back as the migrations left it.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BOARD = reverse("admin:scheduling_dayboard_changelist")
@@ -95,7 +93,7 @@ def demo(clock) -> date:
 
 
 @pytest.fixture
-def dina(db) -> User:
+def dina(migrated_groups) -> User:
     user = UserFactory(email="dina@example.com", first_name="Dina", last_name="Desk", is_staff=True)
     user.groups.add(Group.objects.get(name="Dispatchers"))
     return user
