@@ -571,25 +571,26 @@ class DayBoardAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         territories = list(Territory.objects.all())
         form = DayBoardForm(request.GET, territories=territories)
-        board, days = None, {}
+        board, days, territory = None, {}, None
         if form.is_valid():
             territory = form.cleaned_data["territory"] or next(iter(territories), None)
-            if territory is not None:
-                zone, whose = dayboard.territory_zone(territory)
-                day = form.cleaned_data["day"] or timezone.now().astimezone(zone).date()
-                board = dayboard.load(territory=territory, day=day, zone=zone, whose_zone=whose)
-                days = {
-                    name: "?" + urlencode({"territory": territory.pk, "day": d.isoformat()})
-                    for name, d in [
-                        ("previous", day - timedelta(days=1)),
-                        ("next", day + timedelta(days=1)),
-                        ("today", timezone.now().astimezone(zone).date()),
-                    ]
-                }
-                # The form shows what the board shows, the defaults it picked included.
-                form = DayBoardForm(
-                    initial={"territory": territory.pk, "day": day}, territories=territories
-                )
+        if territory is not None:
+            zone, whose = dayboard.territory_zone(territory)
+            today = timezone.now().astimezone(zone).date()
+            day = form.cleaned_data["day"] or today
+            board = dayboard.load(territory=territory, day=day, zone=zone, whose_zone=whose)
+            days = {
+                name: "?" + urlencode({"territory": territory.pk, "day": d.isoformat()})
+                for name, d in [
+                    ("previous", day - timedelta(days=1)),
+                    ("today", today),
+                    ("next", day + timedelta(days=1)),
+                ]
+            }
+            # The form shows what the board shows, the defaults it picked included.
+            form = DayBoardForm(
+                initial={"territory": territory.pk, "day": day}, territories=territories
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -597,7 +598,6 @@ class DayBoardAdmin(ReadOnlyAdmin):
             "form": form,
             "board": board,
             "days": days,
-            "territories": territories,
         }
-        status = 400 if form.is_bound and form.errors else 200
+        status = 400 if form.errors else 200
         return TemplateResponse(request, "admin/scheduling/day_board.html", context, status=status)

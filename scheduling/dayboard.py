@@ -41,7 +41,7 @@ class Block:
     end: int
     time: str  # "09:00–10:00", blank for a closed day
     label: str  # the customer, "Free", "Time off: Vacation", "Closed for Memorial Day"
-    detail: str = ""  # a visit's service type (and its territory when not this one)
+    detail: str = ""  # a visit's service type (and its site, when in another territory)
     state: str = ""  # a visit's state, as the screen says it
     status: str = ""  # a visit's state, as the code says it (for its colour)
     appointment_id: int | None = None
@@ -59,7 +59,7 @@ class Board:
     territory: Territory
     day: date
     zone: ZoneInfo
-    whose_zone: str  # "the territory's sites' zone", for the page to say
+    whose_zone: str  # "the zone of the territory's sites", for the page to say
     zone_labels: list[str]  # ["PDT"], or ["CET", "CEST"] the day the clocks change
     marks: list[Mark]
     rows: list[Row]
