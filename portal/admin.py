@@ -13,10 +13,9 @@ from django.utils.html import format_html
 
 from portal import outbox, services, tasks
 from portal.models import Invitation, OutboxMessage, User
-from scheduling.admin import ZonedAdmin, local_column, site_zone
+from scheduling.admin import ReadOnlyAdmin, ZonedAdmin, local_column, site_zone
 from scheduling.models import zone_for
 from scheduling.notifications import base_url_of
-from tracking.admin import ReadOnlyAdmin
 
 admin.site.site_header = "Dispatch"
 admin.site.site_title = "Dispatch"

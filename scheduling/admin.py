@@ -1,22 +1,26 @@
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
-from scheduling import geocoding, notifications, services, timelabels
+from scheduling import dayboard, geocoding, notifications, services, timelabels
+from scheduling.forms import DayBoardForm
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
     Characteristic,
     Closure,
+    DayBoard,
     Product,
     Resource,
     SchedulingSettings,
@@ -72,6 +76,20 @@ class ZonedAdmin(ZonedFields, admin.ModelAdmin):
         if self.date_hierarchy:
             context.setdefault("subtitle", f"The date filter uses {zone.key}, {whose}.")
         return _in_zone(zone, super().changelist_view, request, context)
+
+
+class ReadOnlyAdmin(ZonedAdmin):
+    """Rows the portal writes and admin only shows; and pages (the day board, the dispatch
+    map) standing where a model's list would be."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 def _in_zone(zone: ZoneInfo, view, *args):
@@ -529,3 +547,57 @@ class AppointmentAdmin(ZonedAdmin):
         self._transition(
             request, queryset, to=Appointment.Status.CANCELED, note="Canceled by dispatcher"
         )
+
+
+# --- The day board ----------------------------------------------------------------------------
+
+
+@admin.register(DayBoard)
+class DayBoardAdmin(ReadOnlyAdmin):
+    """The dispatchers' day board, where a model's list would be: one territory's technicians
+    as rows, their visits, time off and free time on the day's time axis, each visit a link
+    to its page. A plain GET form picks the territory and the day. Only for those with
+    scheduling.view_day_board (the Dispatchers group, superusers)."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("scheduling.view_day_board")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.board_view)  # staff only, never cached
+        return [path("", view, name="scheduling_dayboard_changelist")]
+
+    def board_view(self, request) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        territories = list(Territory.objects.all())
+        form = DayBoardForm(request.GET, territories=territories)
+        board, days, territory = None, {}, None
+        if form.is_valid():
+            territory = form.cleaned_data["territory"] or next(iter(territories), None)
+        if territory is not None:
+            zone, whose = dayboard.territory_zone(territory)
+            today = timezone.now().astimezone(zone).date()
+            day = form.cleaned_data["day"] or today
+            board = dayboard.load(territory=territory, day=day, zone=zone, whose_zone=whose)
+            days = {
+                name: "?" + urlencode({"territory": territory.pk, "day": d.isoformat()})
+                for name, d in [
+                    ("previous", day - timedelta(days=1)),
+                    ("today", today),
+                    ("next", day + timedelta(days=1)),
+                ]
+            }
+            # The form shows what the board shows, the defaults it picked included.
+            form = DayBoardForm(
+                initial={"territory": territory.pk, "day": day}, territories=territories
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Day board",
+            "form": form,
+            "board": board,
+            "days": days,
+        }
+        status = 400 if form.errors else 200
+        return TemplateResponse(request, "admin/scheduling/day_board.html", context, status=status)

@@ -1,11 +1,12 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from scheduling.catalogue import catalogue
-from scheduling.models import Product, ServiceType
+from scheduling.models import Product, ServiceType, Territory
 
 
 class OfferedChoiceField(forms.Field):
@@ -132,3 +133,40 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Please tell us why you are canceling."},
     )
+
+
+class DayBoardForm(forms.Form):
+    """Which territory and day the dispatchers' day board shows; both may be left out (the
+    board picks the first territory, and today on its clock)."""
+
+    # Days this far from today, either way: enough for any plan, and far from the years
+    # where a date cannot move between zones.
+    REACH = timedelta(days=3650)
+
+    territory = forms.ChoiceField(
+        label="Territory",
+        required=False,
+        error_messages={"invalid_choice": "There is no such territory: choose one from the list."},
+    )
+    day = forms.DateField(
+        label="Day",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the day as year-month-day, for example 2030-06-04."},
+    )
+
+    def __init__(self, *args, territories: list[Territory], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.territories = {str(t.pk): t for t in territories}
+        self.fields["territory"].choices = [(pk, t.name) for pk, t in self.territories.items()]
+
+    def clean_territory(self) -> Territory | None:
+        return self.territories.get(self.cleaned_data["territory"])
+
+    def clean_day(self) -> date | None:
+        day = self.cleaned_data["day"]
+        today = timezone.now().date()
+        if day is not None and abs(day - today) > self.REACH:
+            raise forms.ValidationError("Pick a day within ten years of today.")
+        return day

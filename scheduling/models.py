@@ -457,3 +457,16 @@ class AppointmentEvent(models.Model):
     def __str__(self) -> str:
         zone = zone_for(account=self.appointment.service_account)
         return f"{self.get_kind_display()} at {local_text(self.at, zone, DISPATCH)}"
+
+
+class DayBoard(Resource):
+    """The dispatchers' day board in admin (scheduling.admin.DayBoardAdmin): no table of its
+    own; it gives the board its place in admin's index and its permission,
+    scheduling.view_day_board, which the Dispatchers group has."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "day board"
+        verbose_name_plural = "day board"
+        default_permissions = ()
+        permissions = [("view_day_board", "Can view the day board")]

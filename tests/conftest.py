@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
 from scheduling import services
@@ -99,8 +100,37 @@ def dispatcher(db):
     return UserFactory(email="dana@example.com", is_staff=True, is_superuser=True)
 
 
+# The groups the migrations made, with their permissions: (app label, codename) pairs by name.
+MIGRATED_GROUPS: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and a note of the groups its migrations made, taken before any
+    test could change them (see migrated_groups)."""
+    with django_db_blocker.unblock():
+        for group in Group.objects.prefetch_related("permissions__content_type"):
+            MIGRATED_GROUPS[group.name] = [
+                (p.content_type.app_label, p.codename) for p in group.permissions.all()
+            ]
+    yield
+
+
 @pytest.fixture
-def desk_dispatcher(db):
+def migrated_groups(db) -> None:
+    """The groups as the migrations made them (Dispatchers, Supervisors). A transactional
+    test (the browser tests) ends by emptying every table, and the permissions come back
+    (post_migrate) but the groups do not: the tests after it find them here again."""
+    for name, grants in MIGRATED_GROUPS.items():
+        wanted = Q()
+        for app_label, codename in grants:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(wanted) if grants else [])
+
+
+@pytest.fixture
+def desk_dispatcher(db, migrated_groups):
     """Dina, staff in the Dispatchers group (made by a migration), not a superuser."""
     user = UserFactory(email="dina@example.com", is_staff=True)
     user.groups.add(Group.objects.get(name="Dispatchers"))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from scheduling import timelabels
-from scheduling.admin import ZonedAdmin, local_column, site_zone
+from scheduling.admin import ReadOnlyAdmin, ZonedAdmin, local_column, site_zone
 from scheduling.notifications import base_url_of
 from tracking import devices, dispatch
 from tracking.models import Device, DispatchMap, Notice, NoticeOptOut
@@ -162,19 +162,6 @@ def qr_svg(data: str) -> str:
     that it scans in admin's dark theme too."""
     svg = segno.make(data, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     return mark_safe(svg)  # noqa: S308 (segno's markup: paths only, none of the data's text)
-
-
-class ReadOnlyAdmin(ZonedAdmin):
-    """Rows the portal writes and admin only shows."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notice)

@@ -15,6 +15,7 @@ SEEN = [
     "admin:tracking_device_changelist",
     "admin:surveys_response_changelist",
     "admin:scheduling_closure_changelist",
+    "admin:scheduling_dayboard_changelist",
 ]
 HIDDEN = [
     "admin:auth_group_changelist",
@@ -40,6 +41,7 @@ def test_the_group_holds_the_desk_permissions_and_no_internal_one():
         "portal.add_invitation",
         "tracking.add_device",
         "tracking.view_dispatch_map",
+        "scheduling.view_day_board",
         "surveys.view_results",
         "surveys.export_responses",
     } <= codenames
