@@ -58,7 +58,7 @@ MORNING = [
 
 
 @pytest.fixture
-def demo(clock) -> date:
+def demo(clock, migrated_groups) -> date:
     """`manage.py seed_demo`, then a busy day in Seattle: today, or the next working day
     when today is a weekend or a holiday (under another --clock-at). Returns that day."""
     call_command("seed_demo", stdout=io.StringIO())

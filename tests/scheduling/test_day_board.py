@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.clock import LA
+from tests.support.mfa import sign_in_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -414,7 +415,7 @@ def test_the_dispatchers_hold_the_board_permission(desk_dispatcher):
 
 def test_staff_without_the_permission_are_refused(client):
     clerk = UserFactory(is_staff=True)
-    client.force_login(clerk)
+    sign_in_with_totp(client, clerk)
     assert client.get(BOARD).status_code == 403
     assert BOARD not in client.get(reverse("admin:index")).content.decode()
 
