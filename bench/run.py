@@ -513,8 +513,8 @@ def map_phase(data, customer: Browser):
     from django.utils import timezone
 
     from bench import load
-    from scheduling.models import Appointment, ServiceAccount
-    from tracking import positions
+    from scheduling.models import Appointment, ServiceAccount, zone_for
+    from tracking import map_keys, positions
 
     visit = (
         Appointment.objects.filter(
@@ -526,12 +526,15 @@ def map_phase(data, customer: Browser):
     Appointment.objects.filter(pk=visit.pk).update(
         service_account_id=data.customers[0].account_id, status=Appointment.Status.TRAVELING
     )
-    site = ServiceAccount.objects.get(pk=data.customers[0].account_id).point
+    account = ServiceAccount.objects.get(pk=data.customers[0].account_id)
+    site = account.point
     where = (site[0] + 0.045, site[1])  # 5 km north: a coarse position and an ETA to work out
-    path = f"/appointments/{visit.pk}/map/state/"
+    # As the map page's script asks: its refresh key, no session (tracking.map_keys).
+    path = f"/api/live-map/{visit.pk}/"
+    key = map_keys.issue(visit.pk, account.pk, zone_for(customer=customer.user, account=account))
 
     def request(i: int):
-        return customer.get(path)
+        return customer.get(path, Authorization=f"Bearer {key}")
 
     def step(port: int, connections: int, seconds: float):
         now = timezone.now()

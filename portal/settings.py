@@ -359,6 +359,10 @@ MAP_TILE_ATTRIBUTION = env_str(
 )
 # How often an open map asks for the technician's latest position (only while it is seen).
 MAP_POLL_SECONDS = env_int("MAP_POLL_SECONDS", 15, minimum=1)
+# The open map refreshes with a signed key the page hands it (visit, site, zone) instead of
+# the session: no session, user or page middleware per refresh. It lasts this long; then the
+# script reloads the page, which signs in again or hands a new one.
+MAP_REFRESH_KEY_SECONDS = env_int("MAP_REFRESH_KEY_SECONDS", 3 * 3600, minimum=60)
 # Until the technician is this close to the site, customers see a position snapped to a
 # grid of about 500 m and the distance in half kilometres: how far, not where.
 MAP_EXACT_WITHIN_KM = env_float("MAP_EXACT_WITHIN_KM", 2.0, minimum=0)

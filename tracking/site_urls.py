@@ -8,5 +8,6 @@ app_name = "tracking"
 
 urlpatterns = [
     path("appointments/<int:pk>/map/", views.live_map, name="live_map"),
-    path("appointments/<int:pk>/map/state/", views.live_map_state, name="live_map_state"),
+    # Under /api/: answered through API_MIDDLEWARE, with the page's key (tracking.map_keys).
+    path("api/live-map/<int:pk>/", views.live_map_state, name="live_map_state"),
 ]

@@ -21,9 +21,10 @@
   }
 
   // Ask `url` for the state every `seconds` while the tab is visible (at once when it comes
-  // back); `apply` returns false to stop. An answer that is not JSON (signed out, or the
-  // visit gone) reloads the page, which then says so.
-  function poll(url, seconds, apply) {
+  // back), with `key` (the page's refresh key) when there is one; `apply` returns false to
+  // stop. A refused key (run out) or an answer that is not JSON (signed out, or the visit
+  // gone) reloads the page, which then hands a new key or says what happened.
+  function poll(url, seconds, apply, key) {
     let timer = null;
     let busy = false;
     let stopped = false;
@@ -35,8 +36,10 @@
       if (busy || stopped || document.hidden) return;
       busy = true;
       try {
-        const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
-        if (!(response.headers.get("Content-Type") || "").startsWith("application/json")) {
+        const headers = { Accept: "application/json" };
+        if (key) headers.Authorization = `Bearer ${key}`;
+        const response = await fetch(url, { headers, cache: "no-store" });
+        if (response.status === 403 || !(response.headers.get("Content-Type") || "").startsWith("application/json")) {
           stopped = true;
           window.location.reload();
         } else if (response.ok && apply(await response.json()) === false) {
@@ -226,7 +229,7 @@
 
     if (apply(first)) {
       setInterval(() => ageSeconds !== null && showAge(), 1000);
-      poll(element.dataset.stateUrl, Number(element.dataset.pollSeconds), apply);
+      poll(element.dataset.stateUrl, Number(element.dataset.pollSeconds), apply, element.dataset.stateKey);
     }
   }
 

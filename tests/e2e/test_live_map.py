@@ -101,7 +101,8 @@ def looks_accessible(page) -> None:
 
 
 def is_refresh(response) -> bool:
-    return response.url.endswith("/state/")
+    # The customer's map asks /api/live-map/<id>/ (with its key); the dispatchers' its state.
+    return "/api/live-map/" in response.url or response.url.endswith("/state/")
 
 
 def refresh(page) -> dict:

@@ -5,16 +5,25 @@ page without JavaScript, the refresh's fixed number of queries and the page's po
 import json
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
+from scheduling.models import zone_for
 from scheduling.services import cancel, transition
 from tests.factories import CustomerFactory
 from tests.support.livemap import north_of, report, start_travel
+from tracking import map_keys
 from tracking.livemap import coarse
 
 pytestmark = pytest.mark.django_db
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def traveling_zone(appointment) -> ZoneInfo:
+    return zone_for(customer=appointment.customer, account=appointment.service_account)
 
 
 @pytest.fixture
@@ -31,8 +40,21 @@ def page(client, appointment):
     return client.get(reverse("tracking:live_map", args=[appointment.pk]))
 
 
+def key_for(appointment) -> str:
+    """The refresh key the map page hands its customer's script (tracking.map_keys)."""
+    return map_keys.issue(
+        appointment.pk, appointment.service_account_id, traveling_zone(appointment)
+    )
+
+
+def refresh(client, appointment, key: str | None = None):
+    key = key_for(appointment) if key is None else key
+    url = reverse("tracking:live_map_state", args=[appointment.pk])
+    return client.get(url, headers={"Authorization": f"Bearer {key}"} if key else {})
+
+
 def state(client, appointment) -> dict:
-    response = client.get(reverse("tracking:live_map_state", args=[appointment.pk]))
+    response = refresh(client, appointment)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     return response.json()
@@ -47,20 +69,40 @@ def embedded_state(html: str) -> dict:
 # --- Who and when --------------------------------------------------------------------------
 
 
-def test_another_customer_gets_404_from_the_page_and_the_refresh(client, traveling, technician):
+def test_another_customer_gets_404_from_the_page_and_no_key_opens_the_refresh(
+    client, traveling, technician
+):
     report(technician, north_of(traveling.service_account.point, 5))
-    client.force_login(CustomerFactory())
+    other = CustomerFactory()
+    client.force_login(other)
     assert page(client, traveling).status_code == 404
-    response = client.get(reverse("tracking:live_map_state", args=[traveling.pk]))
-    assert response.status_code == 404
-    assert b"latitude" not in response.content
+    # Their own visit's key, a key made up, one changed by a letter, none: all refused.
+    theirs = map_keys.issue(traveling.pk + 1, other.service_account.pk, zone_for(customer=other))
+    mine = key_for(traveling)
+    for key in (theirs, "made-up", mine[:-1] + ("A" if mine[-1] != "A" else "B"), ""):
+        response = refresh(client, traveling, key)
+        assert response.status_code == 403
+        assert b"latitude" not in response.content
 
 
-def test_signed_out_the_page_and_the_refresh_send_to_sign_in(client, traveling):
-    for name in ("tracking:live_map", "tracking:live_map_state"):
-        response = client.get(reverse(name, args=[traveling.pk]))
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("account_login"))
+def test_a_key_for_another_site_finds_no_visit(client, traveling):
+    forged_site = map_keys.issue(traveling.pk, CustomerFactory().service_account.pk, UTC_ZONE)
+    assert refresh(client, traveling, forged_site).status_code == 404
+
+
+def test_a_key_runs_out(client, traveling, settings, clock):
+    key = key_for(traveling)
+    settings.MAP_REFRESH_KEY_SECONDS = 3600
+    with time_machine.travel(clock.now + timedelta(seconds=3601), tick=False):
+        assert refresh(client, traveling, key).status_code == 403
+    assert refresh(client, traveling, key).status_code == 200
+
+
+def test_signed_out_the_page_sends_to_sign_in_and_an_open_map_keeps_its_key(client, traveling):
+    response = page(client, traveling)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert refresh(client, traveling).status_code == 200  # until its key runs out
 
 
 def test_before_travel_it_says_not_on_the_way_yet_with_no_map(
@@ -262,6 +304,12 @@ def test_the_page_hands_the_script_its_settings(alice_client, traveling, setting
     assert 'data-poll-seconds="20"' in html
     state_url = reverse("tracking:live_map_state", args=[traveling.pk])
     assert f'data-state-url="{state_url}"' in html
+    key = re.search(r'data-state-key="([^"]+)"', html)[1]
+    assert map_keys.read(key, traveling.pk) == (
+        traveling.service_account_id,
+        traveling_zone(traveling),
+    )
+    assert refresh(alice_client, traveling, key).status_code == 200
 
 
 def test_the_page_policy_allows_the_tile_host_for_images_and_nothing_else_new(
@@ -276,8 +324,7 @@ def test_the_page_policy_allows_the_tile_host_for_images_and_nothing_else_new(
 
 
 def test_the_page_and_the_refresh_are_never_cached(alice_client, traveling):
-    for name in ("tracking:live_map", "tracking:live_map_state"):
-        response = alice_client.get(reverse(name, args=[traveling.pk]))
+    for response in (page(alice_client, traveling), refresh(alice_client, traveling)):
         assert "no-store" in response["Cache-Control"]
 
 
@@ -291,9 +338,9 @@ def test_the_refresh_makes_a_fixed_number_of_queries(
     if backend == "database":
         settings.REDIS_URL = ""  # as under `make run`: the latest position is a row
     state(alice_client, traveling)  # the booking rules, cached in the process from here on
-    # The session, the user with their site, the visit with its technician; under `make
-    # run` one more for the latest position. Never the pings.
-    queries = 3 if backend == "redis" else 4
+    # The visit with its technician (the key says whose it is: no session, no user); under
+    # `make run` one more for the latest position. Never the pings.
+    queries = 1 if backend == "redis" else 2
     with django_assert_num_queries(queries):
         assert state(alice_client, traveling)["technician"] is None
     report(technician, north_of(site, 4))
