@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from scheduling import admin_booking, geocoding, notifications, services, timelabels
 from scheduling.models import (
@@ -443,7 +444,8 @@ class AppointmentAdmin(ZonedAdmin):
     ]
 
     def get_urls(self):
-        book = self.admin_site.admin_view(partial(admin_booking.book, self))
+        book = require_http_methods(["GET", "HEAD", "POST"])(partial(admin_booking.book, self))
+        book = self.admin_site.admin_view(book)
         return [
             path("book/<int:customer_id>/", book, name="scheduling_appointment_book"),
             *super().get_urls(),

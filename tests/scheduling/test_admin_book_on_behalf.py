@@ -188,8 +188,9 @@ def test_a_visit_like_an_upcoming_one_asks_first(desk_client, alice, account, te
 
 
 def test_a_customer_who_does_not_exist_is_a_404(desk_client, desk_dispatcher):
-    missing = reverse("admin:scheduling_appointment_book", args=[999999])
-    assert desk_client.get(missing).status_code == 404
+    for pk in [999999, int("9" * 40)]:
+        missing = reverse("admin:scheduling_appointment_book", args=[pk])
+        assert desk_client.get(missing).status_code == 404
     # Staff have no site: nobody to book for either.
     assert desk_client.get(book_url(desk_dispatcher)).status_code == 404
 
