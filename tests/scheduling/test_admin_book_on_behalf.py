@@ -210,25 +210,31 @@ def test_a_site_of_another_customer_is_a_form_error(
     assert not Appointment.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"site": "abc"}, "Choose one of this customer&#x27;s sites."),
-        ({"site": ""}, "Choose the site of the visit."),
-        ({"product": "999999"}, "Choose one of the products listed."),
-        ({"service_type": "-1"}, "Choose a service type offered for this product."),
-        ({"start": "tomorrow at ten"}, "Pick one of the offered times."),
-        ({"day": "9999-12-31"}, "Pick one of the days shown."),
-        ({"token": "\x00"}, "Enter a valid UUID."),
-    ],
-)
-def test_bad_input_is_a_form_error(
-    desk_client, alice, account, technician, repair, change, message
-):
-    form = on_behalf(account, repair, next_weekday_at("10:00")) | change
+# Each field sent wrong, and what the form says about it.
+BAD_INPUT = {
+    "site": ("abc", "Choose one of this customer&#x27;s sites."),
+    "product": ("999999", "Choose one of the products listed."),
+    "service_type": ("-1", "Choose a service type offered for this product."),
+    "start": ("tomorrow at ten", "Pick one of the offered times."),
+    "day": ("9999-12-31", "Pick one of the days shown."),
+    "token": ("\x00", "Enter a valid UUID."),
+}
+
+
+@pytest.mark.parametrize("field", BAD_INPUT)
+def test_bad_input_is_a_form_error(desk_client, alice, account, technician, repair, field):
+    value, message = BAD_INPUT[field]
+    form = on_behalf(account, repair, next_weekday_at("10:00")) | {field: value}
     response = desk_client.post(book_url(alice), form)
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_a_form_without_a_site_says_to_choose_one(desk_client, alice, account, technician, repair):
+    form = on_behalf(account, repair, next_weekday_at("10:00")) | {"site": ""}
+    response = desk_client.post(book_url(alice), form)
+    assert "Choose the site of the visit." in response.content.decode()
     assert not Appointment.objects.exists()
 
 
