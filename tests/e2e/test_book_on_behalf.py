@@ -1,5 +1,6 @@
 """A dispatcher of the Dispatchers group signs in to admin and books a visit for a customer by
-choosing one of the offered times, in headless Chromium, by plain form posts."""
+choosing one of the offered times, in headless Chromium: with scripts (htmx shows each next
+step as a choice changes) and without (a button per step)."""
 
 import pytest
 from django.urls import reverse
@@ -7,13 +8,15 @@ from playwright.sync_api import expect
 
 from portal.models import OutboxMessage
 from scheduling.models import Appointment
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import PHONE, assert_accessible
 from tests.factories import PASSWORD, ServiceAccountFactory
 from tests.support.clock import LA, next_weekday_at
 
-# The Dispatchers group comes from a migration: restored for this test, since the browser
+# The Dispatchers group comes from a migration: restored for these tests, since the browser
 # tests' flush between tests takes it away.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+TIMES = "Time on Monday 10 June (America/Los_Angeles)"
 
 
 def sign_in_to_admin(page, live_server, user) -> None:
@@ -38,16 +41,18 @@ def test_a_dispatcher_books_a_visit_for_a_customer(
 
     expect(page.get_by_role("heading", name="Book a visit for Alice Doe")).to_be_visible()
     expect(page.get_by_label("Site")).to_have_value(str(account.pk))
+    expect(page.get_by_role("button", name="Show service types")).to_be_hidden()
+    page.evaluate("window.notReloaded = true")
     page.get_by_label("What needs service?").select_option(label="Heat pump")
-    page.get_by_role("button", name="Show service types").click()
     page.get_by_label("Kind of visit").select_option(label="Repair visit (1 h)")
-    page.get_by_role("button", name="Show days").click()
+    page.get_by_label("Day").focus()
     page.get_by_label("Day").select_option(monday.astimezone(LA).date().isoformat())
-    page.get_by_role("button", name="Show times").click()
-
-    times = page.get_by_role("group", name="Time on Monday 10 June (America/Los_Angeles)")
+    times = page.get_by_role("group", name=TIMES)
     expect(times.get_by_role("radio")).to_have_count(14)
+    assert page.evaluate("window.notReloaded === true"), "a choice reloaded the page"
+    expect(page.get_by_label("Day")).to_be_focused()  # the swap kept the keyboard's place
     assert_accessible(page)
+
     times.get_by_label("10:00 AM").check()
     page.get_by_label("Comments for the technician").fill("Gate code 1234")
     page.get_by_role("button", name="Book the visit").click()
@@ -62,28 +67,36 @@ def test_a_dispatcher_books_a_visit_for_a_customer(
     assert OutboxMessage.objects.get().to == "alice@example.com"
 
 
-def test_a_taken_time_says_so_on_the_page(
-    page, live_server, desk_dispatcher, alice, account, technician, repair
+def test_without_javascript_on_a_phone_a_taken_time_says_so(
+    browser, live_server, desk_dispatcher, alice, account, technician, repair
 ):
     """The dispatcher picked a time that another booking took while the page was open."""
     monday = next_weekday_at("10:00")
-    sign_in_to_admin(page, live_server, desk_dispatcher)
-    day = monday.astimezone(LA).date().isoformat()
-    query = f"?product={repair.products.first().pk}&service_type={repair.pk}&day={day}"
-    page.goto(
-        live_server.url + reverse("admin:scheduling_appointment_book", args=[alice.pk]) + query
-    )
-    page.get_by_label("10:00 AM").check()
-    neighbour = ServiceAccountFactory(territory=account.territory)
-    Appointment.objects.create(
-        service_account=neighbour, customer=None, product=repair.products.first(),
-        service_type=repair, resource=technician, start=monday, end=monday + repair.duration,
-    )  # fmt: skip
-    page.get_by_role("button", name="Book the visit").click()
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in_to_admin(page, live_server, desk_dispatcher)
+        page.goto(live_server.url + reverse("admin:scheduling_appointment_book", args=[alice.pk]))
+        page.get_by_label("What needs service?").select_option(label="Heat pump")
+        page.get_by_role("button", name="Show service types").click()
+        page.get_by_label("Kind of visit").select_option(label="Repair visit (1 h)")
+        page.get_by_role("button", name="Show days").click()
+        page.get_by_label("Day").select_option(monday.astimezone(LA).date().isoformat())
+        page.get_by_role("button", name="Show times").click()
+        page.get_by_role("group", name=TIMES).get_by_label("10:00 AM").check()
+        neighbour = ServiceAccountFactory(territory=account.territory)
+        Appointment.objects.create(
+            service_account=neighbour, customer=None, product=repair.products.first(),
+            service_type=repair, resource=technician, start=monday, end=monday + repair.duration,
+        )  # fmt: skip
+        page.get_by_role("button", name="Book the visit").click()
 
-    expect(page.get_by_role("alert")).to_contain_text(
-        "That time was just taken. Please pick another time."
-    )
-    expect(page.get_by_label("10:00 AM")).to_have_count(0)
-    assert_accessible(page)
-    assert Appointment.objects.count() == 1
+        expect(page.get_by_role("alert")).to_contain_text(
+            "That time was just taken. Please pick another time."
+        )
+        expect(page.get_by_label("10:00 AM")).to_have_count(0)
+        expect(page.get_by_label("11:00 AM")).to_have_count(1)  # fresh times
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert Appointment.objects.count() == 1
+    finally:
+        context.close()
