@@ -2,7 +2,8 @@
 the site, the product, the kind of visit, a day and one of the times offered on it: the same
 offer, the same rules and the same booking service as the customer's own booking page
 (scheduling.views), so the same overlap guarantee, the same confirmation mail and the same
-history, with the dispatcher as its author. Plain form posts, one step at a time."""
+history, with the dispatcher as its author. Plain form posts, one step at a time; with scripts
+on, htmx posts each step as its choice changes and swaps the form in (the templates say how)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,11 +26,11 @@ FOUND_AT_MOST = 25
 
 
 def customers() -> QuerySet:
-    """The users who are customers: those with a site."""
+    """The users who are customers: active, with a site."""
     site = settings.CUSTOMER_ACCOUNT_FIELD
     return (
         get_user_model()
-        ._default_manager.filter(**{f"{site}__isnull": False})
+        ._default_manager.filter(is_active=True, **{f"{site}__isnull": False})
         .select_related(site)
         .order_by("last_name", "first_name", "email")
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -98,11 +98,41 @@ def dispatcher(db):
     return UserFactory(email="dana@example.com", is_staff=True, is_superuser=True)
 
 
+# The groups the migrations made, by name, with their permissions as (app label, codename).
+MIGRATED_GROUPS: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and a note of the groups its migrations made, taken
+    before any test runs (see migrated_group)."""
+    with django_db_blocker.unblock():
+        for group in Group.objects.all():
+            MIGRATED_GROUPS[group.name] = list(
+                group.permissions.values_list("content_type__app_label", "codename")
+            )
+    return django_db_setup
+
+
+def migrated_group(name: str) -> Group:
+    """The group as the migrations made it. The flush after each browser test (a
+    transactional test) empties every table, the rows migrations wrote included: the
+    permissions come back (post_migrate), the groups do not, so they are made again here."""
+    group, made = Group.objects.get_or_create(name=name)
+    if made:
+        wanted = set(MIGRATED_GROUPS[name])
+        everything = Permission.objects.select_related("content_type")
+        group.permissions.set(
+            [p for p in everything if (p.content_type.app_label, p.codename) in wanted]
+        )
+    return group
+
+
 @pytest.fixture
 def desk_dispatcher(db):
     """Dina, staff in the Dispatchers group (made by a migration), not a superuser."""
     user = UserFactory(email="dina@example.com", is_staff=True)
-    user.groups.add(Group.objects.get(name="Dispatchers"))
+    user.groups.add(migrated_group("Dispatchers"))
     return user
 
 

@@ -12,9 +12,7 @@ from tests.e2e.conftest import PHONE, assert_accessible
 from tests.factories import PASSWORD, ServiceAccountFactory
 from tests.support.clock import LA, next_weekday_at
 
-# The Dispatchers group comes from a migration: restored for these tests, since the browser
-# tests' flush between tests takes it away.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TIMES = "Time on Monday 10 June (America/Los_Angeles)"
 
@@ -31,6 +29,8 @@ def test_a_dispatcher_books_a_visit_for_a_customer(
     page, live_server, desk_dispatcher, alice, account, technician, repair
 ):
     monday = next_weekday_at("10:00")
+    assert not desk_dispatcher.is_superuser
+    assert list(desk_dispatcher.groups.values_list("name", flat=True)) == ["Dispatchers"]
     sign_in_to_admin(page, live_server, desk_dispatcher)
     page.goto(live_server.url + reverse("admin:scheduling_appointment_changelist"))
     page.get_by_role("link", name="Add appointment").click()

@@ -191,8 +191,10 @@ def test_a_customer_who_does_not_exist_is_a_404(desk_client, desk_dispatcher):
     for pk in [999999, int("9" * 40)]:
         missing = reverse("admin:scheduling_appointment_book", args=[pk])
         assert desk_client.get(missing).status_code == 404
-    # Staff have no site: nobody to book for either.
+    # Staff have no site, a closed account no access: nobody to book for either.
     assert desk_client.get(book_url(desk_dispatcher)).status_code == 404
+    gone = CustomerFactory(is_active=False)
+    assert desk_client.get(book_url(gone)).status_code == 404
 
 
 def test_a_site_of_another_customer_is_a_form_error(
