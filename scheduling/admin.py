@@ -1,4 +1,5 @@
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -12,8 +13,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from scheduling import dayboard, geocoding, notifications, services, timelabels
+from scheduling import admin_booking, dayboard, geocoding, notifications, services, timelabels
 from scheduling.forms import DayBoardForm
 from scheduling.models import (
     Appointment,
@@ -179,6 +181,16 @@ class ServiceAccountAdmin(ZonedAdmin):
 
     def zone_of(self, obj: ServiceAccount | None) -> tuple[ZoneInfo, str]:
         return site_zone(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # "Book a visit for …" links above the form, one per customer of the site, for those
+        # who may book (admin_booking).
+        customers = []
+        pk = unquote(object_id)
+        if request.user.has_perm("scheduling.add_appointment") and pk.isdecimal():
+            customers = admin_booking.customers_of(int(pk))
+        context = {"book_for": customers, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
 
     @admin.display(boolean=True, description="Located")
     def located(self, obj: ServiceAccount) -> bool:
@@ -449,9 +461,18 @@ class AppointmentAdmin(ZonedAdmin):
         "cancel_by_dispatcher",
     ]
 
-    def has_add_permission(self, request) -> bool:
-        # Booking goes through the portal (scheduling.services.book), which checks the rules.
-        return False
+    def get_urls(self):
+        book = require_http_methods(["GET", "HEAD", "POST"])(partial(admin_booking.book, self))
+        book = self.admin_site.admin_view(book)
+        return [
+            path("book/<int:customer_id>/", book, name="scheduling_appointment_book"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # No plain add form: a visit is booked for a customer through the booking service,
+        # which keeps the rules (scheduling.admin_booking). "Add" finds the customer first.
+        return admin_booking.find_customer(self, request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deleting would take the history with it; cancel instead.

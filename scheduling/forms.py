@@ -119,6 +119,26 @@ class BookingForm(SlotForm):
         return self.fields[name].offered.get(_pk(self.choices.get(name)))
 
 
+class OnBehalfForm(BookingForm):
+    """The booking form as a dispatcher fills it in admin for a customer: which of the
+    customer's sites first, then the customer's own choices."""
+
+    site = OfferedChoiceField(
+        label="Site",
+        error_messages={
+            "required": "Choose the site of the visit.",
+            "invalid_choice": "Choose one of this customer's sites.",
+        },
+    )
+
+    field_order = ["site", *BookingForm.field_order]
+
+    def __init__(self, data=None, *, sites: list, **kwargs):
+        super().__init__(data, **kwargs)
+        self.sites = sites
+        self.fields["site"].offered = {site.pk: site for site in sites}
+
+
 def _pk(raw) -> int | None:
     try:
         return int(raw) if raw else None

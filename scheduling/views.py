@@ -78,14 +78,14 @@ def _days(customer: Customer) -> list[date]:
     return services.bookable_days(now=timezone.now(), zone=customer.zone, settings=settings)
 
 
-def _day(raw: str | None) -> date | None:
+def parse_day(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
 
 
-def _token(raw: str | None) -> uuid.UUID:
+def form_token(raw: str | None) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except (TypeError, ValueError):
@@ -119,7 +119,7 @@ def _changeable(view):
     return wrapper
 
 
-def _picker(
+def picker(
     customer: Customer,
     *,
     service_type: ServiceType,
@@ -146,6 +146,44 @@ def _picker(
     }
 
 
+def submit_booking(
+    request: HttpRequest, form: BookingForm, *, account: ServiceAccount, customer, by
+) -> tuple[Appointment | None, Appointment | None]:
+    """Book what a submitted form asks for, at `account` for `customer`, as `by` (who booked,
+    for the history). Answers the appointment, or the similar upcoming visit to ask about
+    first (unless the form confirms it). A refusal of the rules becomes the form's error;
+    both are then None."""
+    if not form.is_bound or not form.is_valid():
+        return None, None
+    booking = form.cleaned_data
+    if not booking["confirm_similar"]:
+        similar = selectors.similar_upcoming(
+            account,
+            product=booking["product"],
+            service_type=booking["service_type"],
+            start=booking["start"],
+            token=booking["token"],
+        )
+        if similar is not None:
+            return None, similar
+    try:
+        appointment = services.book(
+            account=account,
+            customer=customer,
+            product=booking["product"],
+            service_type=booking["service_type"],
+            start=booking["start"],
+            comments=booking["comments"],
+            token=booking["token"],
+            base_url=notifications.base_url_of(request),
+            by=by,
+        )
+    except services.SchedulingError as exc:
+        form.add_error(None, str(exc))
+        return None, None
+    return appointment, None
+
+
 @customer_required
 @never_cache  # the back button must not show a form whose booking is already made
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -155,38 +193,16 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
     form = BookingForm(
         request.POST if submitted else None,
         choices=data,
-        initial={"comments": data.get("comments", ""), "token": _token(data.get("token"))},
+        initial={"comments": data.get("comments", ""), "token": form_token(data.get("token"))},
         zone=customer.zone,
         days=_days(customer) if submitted else [],
     )
-    similar = None
-    if submitted and form.is_valid():
-        booking = form.cleaned_data
-        if not booking["confirm_similar"]:
-            similar = selectors.similar_upcoming(
-                customer.account,
-                product=booking["product"],
-                service_type=booking["service_type"],
-                start=booking["start"],
-                token=booking["token"],
-            )
-    if submitted and form.is_valid() and similar is None:
-        try:
-            appointment = services.book(
-                account=customer.account,
-                customer=customer.user,
-                product=booking["product"],
-                service_type=booking["service_type"],
-                start=booking["start"],
-                comments=booking["comments"],
-                token=booking["token"],
-                base_url=notifications.base_url_of(request),
-            )
-        except services.SchedulingError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Your visit is booked. We have emailed you the details.")
-            return redirect("scheduling:appointment", appointment.pk)
+    appointment, similar = submit_booking(
+        request, form, account=customer.account, customer=customer.user, by=customer.user
+    )
+    if appointment is not None:
+        messages.success(request, "Your visit is booked. We have emailed you the details.")
+        return redirect("scheduling:appointment", appointment.pk)
 
     service_type = form.chosen_service_type
     context = {
@@ -200,7 +216,7 @@ def book(request: HttpRequest, customer: Customer) -> HttpResponse:
         "token": uuid.uuid4() if form.errors else form["token"].value(),
     }
     if service_type:
-        context |= _picker(customer, service_type=service_type, day=_day(data.get("day")))
+        context |= picker(customer, service_type=service_type, day=parse_day(data.get("day")))
     template = "scheduling/_booking_form.html" if request.htmx else "scheduling/book.html"
     return render(request, template, context)
 
@@ -216,7 +232,7 @@ def slots(request: HttpRequest, customer: Customer) -> HttpResponse:
     else:
         pk = _int(request.GET.get("service_type"))
         service_type = catalogue().service_types.get(pk)
-    day = _day(request.GET.get("day"))
+    day = parse_day(request.GET.get("day"))
     problem = None
     if service_type is None or day is None:
         problem = "Choose a service type and a day first."
@@ -267,7 +283,7 @@ def calendar_file(request: HttpRequest, customer: Customer, pk: int) -> HttpResp
 @_changeable
 def modify(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
-    day = _day(data.get("day")) or appt.start.astimezone(customer.zone).date()
+    day = parse_day(data.get("day")) or appt.start.astimezone(customer.zone).date()
     form = SlotForm(
         request.POST if request.method == "POST" and "refresh" not in request.POST else None,
         zone=customer.zone,
@@ -290,7 +306,7 @@ def modify(request: HttpRequest, customer: Customer, appt: Appointment) -> HttpR
         "appointment": appt,
         "form": form,
         "selected_start": data.get("start") if form.is_bound else None,
-        **_picker(customer, service_type=appt.service_type, day=day, exclude=appt),
+        **picker(customer, service_type=appt.service_type, day=day, exclude=appt),
     }
     template = "scheduling/_modify_form.html" if request.htmx else "scheduling/modify.html"
     return render(request, template, context)

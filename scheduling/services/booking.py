@@ -37,10 +37,12 @@ def book(
     token: uuid.UUID | None = None,
     now: datetime | None = None,
     base_url: str | None = None,
+    by=None,
 ) -> Appointment:
     """Book the visit with the best free resource. With a token, submitting the same form
     again returns the appointment it already made. `base_url` is where the confirmation's
-    links point (the setting's address by default)."""
+    links point (the setting's address by default). `by` is who booked, for the history:
+    the customer unless a dispatcher booked on their behalf."""
     try:
         return _book(
             account=account,
@@ -52,6 +54,7 @@ def book(
             token=token,
             now=now or timezone.now(),
             base_url=base_url,
+            by=by or customer,
         )
     except SchedulingError:
         # The same form sent again finds its slot taken (by itself): answer with the
@@ -92,7 +95,7 @@ def _booked_with(token, customer, product, service_type, start) -> Appointment |
 
 
 @transaction.atomic
-def _book(*, account, customer, product, service_type, start, comments, token, now, base_url):
+def _book(*, account, customer, product, service_type, start, comments, token, now, base_url, by):
     if not product.active:
         raise SchedulingError(f"{product.name} is no longer serviced. Please contact us.")
     if not service_type.bookable_on_portal:
@@ -116,7 +119,7 @@ def _book(*, account, customer, product, service_type, start, comments, token, n
     )
     record_event(
         appointment,
-        by=customer,
+        by=by,
         kind=AppointmentEvent.Kind.BOOKED,
         to_status=Status.SCHEDULED,
         to_start=start,

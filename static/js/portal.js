@@ -2,8 +2,10 @@
    Content-Security-Policy allows scripts from our static files only). */
 
 // Before the page is drawn: with scripts on, htmx updates the page as choices change, so
-// the "Show …" buttons meant for pages without scripts hide at once.
-document.documentElement.classList.replace("no-js", "js");
+// the "Show …" buttons meant for pages without scripts hide at once. (Admin's pages that
+// load this script have no "no-js" class to take away.)
+document.documentElement.classList.remove("no-js");
+document.documentElement.classList.add("js");
 
 // A page that comes back with form errors starts at their summary; htmx swaps keep focus
 // where it was (on elements with an id).
