@@ -16,6 +16,7 @@ from scheduling.models import Appointment, AppointmentEvent, Closure, Scheduling
 from tests.factories import CustomerFactory, ResourceFactory, ServiceAccountFactory, UserFactory
 from tests.support.booking import booking_form
 from tests.support.clock import next_weekday_at
+from tests.support.mfa import sign_in_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +260,7 @@ def test_the_site_page_offers_booking_for_its_customers(desk_client, alice, acco
 
 
 def test_staff_without_the_permission_cannot_book(client, alice, account, technician, repair):
-    client.force_login(UserFactory(is_staff=True))
+    sign_in_with_totp(client, UserFactory(is_staff=True))
     assert client.get(FIND).status_code == 403
     response = client.post(book_url(alice), on_behalf(account, repair, next_weekday_at("10:00")))
     assert response.status_code == 403
