@@ -106,3 +106,27 @@ class CreateProfileForm(ProfileForm):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class CloseAccountForm(forms.Form):
+    """Closing is for good, so the customer types their email address or their password."""
+
+    confirm = forms.CharField(
+        label="Your email address or your password",
+        max_length=256,
+        strip=False,
+        help_text="Type either one to confirm that you want to close your account.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"]
+        if typed.strip().lower() == self.user.email.lower() or self.user.check_password(typed):
+            return typed
+        raise forms.ValidationError(
+            "That is neither your email address nor your password. Nothing was closed."
+        )

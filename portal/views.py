@@ -2,17 +2,26 @@ from allauth.account.forms import LoginForm
 from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from common import attempts
-from portal import services
-from portal.forms import CreateProfileForm, ProfileForm, RedeemForm, names_from_contact
+from portal import closing, services
+from portal.customer_data import customer_data
+from portal.forms import (
+    CloseAccountForm,
+    CreateProfileForm,
+    ProfileForm,
+    RedeemForm,
+    names_from_contact,
+)
 from portal.models import Invitation
 from scheduling import selectors
 from scheduling.models import zone_for
@@ -151,3 +160,39 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile was saved.")
         return redirect("portal:profile")
     return render(request, "portal/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def download_data(request: HttpRequest) -> HttpResponse:
+    """The customer's data as a JSON file (portal.customer_data says what is in it)."""
+    data = customer_data(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    day = timezone.now().astimezone(zone_for(customer=request.user)).date()
+    response["Content-Disposition"] = f'attachment; filename="my-data-{day:%Y-%m-%d}.json"'
+    add_never_cache_headers(response)  # personal data: no shared or browser cache keeps it
+    return response
+
+
+CLOSED_MESSAGE = (
+    "Your account is closed and your personal data erased. We will send you no more email."
+)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def close_account(request: HttpRequest) -> HttpResponse:
+    """Confirm, then close: the visits stay for the company's records without the person."""
+    user = request.user
+    form = CloseAccountForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            closing.close_account(user=user)
+        except closing.ClosingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            logout(request)
+            messages.success(request, CLOSED_MESSAGE)
+            return redirect("account_login")
+    context = {"form": form, "plan": closing.plan(user=user)}
+    return render(request, "portal/close_account.html", context)
