@@ -103,7 +103,9 @@ def create_profile(request: HttpRequest) -> HttpResponse:
         "time_zone": account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE,
         **names_from_contact(invitation.contact_name),
     }
-    form = CreateProfileForm(request.POST or None, email=invitation.email, initial=initial)
+    form = CreateProfileForm(
+        request.POST or None, email=invitation.email, initial=initial, suggest_device_zone=True
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -154,7 +156,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         # No zone of their own (made in admin): the form asks for one, starting from the site's.
         "time_zone": zone_for(customer=user, account=account).key,
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(
+        request.POST or None, initial=initial, suggest_device_zone=not user.time_zone
+    )
     if request.method == "POST" and form.is_valid():
         services.update_profile(user=user, **form.cleaned_data)
         messages.success(request, "Your profile was saved.")
