@@ -181,6 +181,10 @@ def download_data(request: HttpRequest) -> HttpResponse:
 CLOSED_MESSAGE = (
     "Your account is closed and your personal data erased. We will send you no more email."
 )
+# The confirmation accepts the password: wrong guesses are limited, so that a borrowed
+# session cannot be used to find the password out.
+CLOSE_CONFIRM_FAILED_RATES = "5/15m/ip"
+TOO_MANY_CONFIRMATIONS = "Too many wrong confirmations. Wait 15 minutes, then try again."
 
 
 @login_required
@@ -189,14 +193,25 @@ def close_account(request: HttpRequest) -> HttpResponse:
     """Confirm, then close: the visits stay for the company's records without the person."""
     user = request.user
     form = CloseAccountForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            closing.close_account(user=user)
-        except closing.ClosingError as exc:
-            form.add_error(None, str(exc))
-        else:
-            logout(request)
-            messages.success(request, CLOSED_MESSAGE)
-            return redirect("account_login")
+    status = 200
+    if request.method == "POST":
+        # Used up before the password is checked, given back when it was right.
+        attempt = attempts.take_attempt(
+            request, action="close_confirm_failed", rates=CLOSE_CONFIRM_FAILED_RATES
+        )
+        if attempt is None:
+            form = CloseAccountForm(user=user)  # what was typed is not even checked
+            messages.error(request, TOO_MANY_CONFIRMATIONS)
+            status = 429
+        elif form.is_valid():
+            attempt.give_back()
+            try:
+                closing.close_account(user=user)
+            except closing.ClosingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                logout(request)
+                messages.success(request, CLOSED_MESSAGE)
+                return redirect("account_login")
     context = {"form": form, "plan": closing.plan(user=user)}
-    return render(request, "portal/close_account.html", context)
+    return render(request, "portal/close_account.html", context, status=status)

@@ -320,3 +320,17 @@ def test_staff_accounts_are_not_closed_here(client, dispatcher):
     assert "closed by an administrator" in client.get(CLOSE).content.decode()
     dispatcher.refresh_from_db()
     assert dispatcher.is_active and dispatcher.email == "dana@example.com"
+
+
+def test_wrong_confirmations_are_limited_so_the_password_cannot_be_guessed(alice_client, alice):
+    for guess in ("password1", "letmein", "qwerty", "dragon", "monkey"):
+        assert _close(alice_client, confirm=guess).status_code == 200
+
+    refused = _close(alice_client, confirm=PASSWORD)  # right, but past the limit
+
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "Too many wrong confirmations. Wait 15 minutes" in html
+    assert "neither your email address nor your password" not in html
+    alice.refresh_from_db()
+    assert alice.closed_at is None
