@@ -34,6 +34,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
+from bench.figures import print_figures  # noqa: E402
 from bench.ingest_load import Loader, Shot, shot_of  # noqa: E402
 from bench.ingest_processes import (  # noqa: E402
     Cpu,
@@ -517,13 +518,7 @@ def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
         f"{args.connections} connections."
     )
     print()
-    print(f"{'figure':<31} {'value':>9}  {'aim':<8} {'':<6}")
-    for key, value in results.items():
-        aim, verdict = "", ""
-        if key in AIMS:
-            test, aim = AIMS[key]
-            verdict = "met" if test(value) else "MISSED"
-        print(f"{key:<31} {value:>9}  {aim:<8} {verdict:<6}".rstrip())
+    print_figures(results, AIMS, width=31)
     print()
     print("CPU per request, ms      web     db  redis  load  other")
     for name, ms in report["per_request"].items():

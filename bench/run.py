@@ -40,6 +40,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
+from bench.figures import print_figures  # noqa: E402  (the checkout on the path first)
+
 HOST = "127.0.0.1"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 DB_NAME = "portal_bench"
@@ -869,13 +871,7 @@ def print_report(results: dict, report: dict, *, args, elapsed: float) -> None:
         f"slots ({args.seconds:g} s each) and 1/{args.rounds} of the bookings, order rotating."
     )
     print()
-    print(f"{'figure':<20} {'value':>8}  {'aim':<7} {'':<6}  detail")
-    for key, value in results.items():
-        aim, verdict = "", ""
-        if key in AIMS:
-            test, aim = AIMS[key]
-            verdict = "met" if test(value) else "MISSED"
-        print(f"{key:<20} {value:>8}  {aim:<7} {verdict:<6}  {report.get(key, '')}".rstrip())
+    print_figures(results, AIMS, details=report)
     print()
     print("CPU per request, ms     app    db  load  other")
     busy = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -136,6 +137,7 @@ def _erase_person(user: User, *, old_email: str, now: datetime) -> None:
     user.save()
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()  # their tokens go with them
+    Authenticator.objects.filter(user=user).delete()  # authenticator app, recovery codes
     invitations = Invitation.objects.filter(
         pk__in=list(
             Invitation.objects.filter(Q(redeemed_by=user) | Q(email__iexact=old_email)).values_list(

@@ -6,6 +6,7 @@ booked at a shared site, and only feedback they gave."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -82,6 +83,11 @@ def _profile(user: User, zone: ZoneInfo) -> dict:
         ],
         "external_accounts": [
             {"provider": a.provider, "uid": a.uid} for a in user.socialaccount_set.order_by("id")
+        ],
+        # That they are set up, not their secrets.
+        "two_factor": [
+            {"kind": a.get_type_display(), "added": _when(a.created_at, zone)}
+            for a in Authenticator.objects.filter(user=user).order_by("id")
         ],
     }
 

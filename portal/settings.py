@@ -40,7 +40,8 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 PORTAL_NAME = env_str("PORTAL_NAME", "Field Service Portal")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with its site replaced by portal.admin_site.DispatchSite (second factor).
+    "portal.apps.DispatchAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "portal",
     "scheduling",
     "tracking",
@@ -73,6 +75,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+]
+
+# The technicians' JSON API (bearer tokens, no cookies) skips what only pages need: sessions,
+# CSRF, the signed-in user, messages, htmx, allauth, a page's CSP (portal/handlers.py).
+API_PATH_PREFIX = "/api/"
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.unreadable_body_is_a_bad_request",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -126,9 +136,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits live here too) -------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "common.redis_clients.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -171,6 +179,11 @@ ACCOUNT_RATE_LIMITS = {
     "redeem": env_rates("RATE_LIMIT_REDEEM", "30/h/ip"),
     "redeem_failed": env_rates("RATE_LIMIT_REDEEM_FAILED", "5/15m/ip"),
 }
+# A second factor: an authenticator app (TOTP), with recovery codes for a lost phone. Staff
+# must have one to open admin (portal.admin_site); customers may turn it on from their profile.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = PORTAL_NAME
+MFA_ADAPTER = "portal.adapters.MFAAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
@@ -289,6 +302,9 @@ if _longest_mail_wait >= CELERY_VISIBILITY_TIMEOUT:
         f"({_longest_mail_wait:.0f} s with MAIL_RETRY_DELAY and MAIL_MAX_RETRIES), "
         f"not {CELERY_VISIBILITY_TIMEOUT}"
     )
+# kombu's Redis transport, keeping its Redis client (common/redis_clients.py).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "common.redis_clients:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Look for such messages every 10 s (a timer each second, a Redis scan every tenth).

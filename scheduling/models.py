@@ -142,6 +142,11 @@ class Resource(models.Model):
         return self.user.get_full_name() or self.user.email
 
     @property
+    def first_name(self) -> str:
+        """What a customer is told of their technician: the first name, never the rest."""
+        return self.user.first_name.strip()
+
+    @property
     def home(self) -> tuple[float, float]:
         return (self.home_latitude, self.home_longitude)
 

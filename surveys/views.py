@@ -6,16 +6,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from common.unsubscribe import unsubscribe_view
 from scheduling.models import Appointment, zone_for
 from scheduling.views import Customer, customer_account, customer_required, own_appointment
 from surveys import links, services
 from surveys.forms import ResponseForm
 from surveys.models import Response
-
-ONE_CLICK = "One-Click"  # RFC 8058: what a mail program's own unsubscribe button posts
 
 
 @customer_required
@@ -97,22 +95,13 @@ def _zone(appointment: Appointment) -> str:
     return zone_for(customer=appointment.customer, account=appointment.service_account).key
 
 
-# A GET never unsubscribes (scanners open links); the POST needs no CSRF token because a
-# mail program's one-click POST has none; the signed token proves the link is ours.
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    customer_id = links.customer_of(token)
-    if customer_id is None:
-        raise Http404("Not an unsubscribe link of ours.")
-    if request.method == "POST":
-        if request.POST.get("action") == "resubscribe":
-            services.resubscribe(customer_id)
-        else:
-            services.unsubscribe(customer_id)
-        if request.POST.get("List-Unsubscribe") == ONE_CLICK:
-            return HttpResponse("Unsubscribed.", content_type="text/plain")
-        return redirect(request.path)
-    opted_out = services.opted_out(customer_id)
-    return render(request, "surveys/unsubscribe.html", {"opted_out": opted_out})
+def _not_our_link(request: HttpRequest) -> HttpResponse:
+    raise Http404("Not an unsubscribe link of ours.")
+
+
+unsubscribe = unsubscribe_view(
+    services,
+    customer_of=links.customer_of,
+    template="surveys/unsubscribe.html",
+    bad_link=_not_our_link,
+)

@@ -23,6 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.clock import DEFAULT_NOW, Clock, parse_instant
+from tests.support.mfa import sign_in_with_totp
 from tests.support.smtp import SMTPStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,16 +109,14 @@ def desk_dispatcher(db):
 
 @pytest.fixture
 def desk_client(client, desk_dispatcher):
-    """The test client, signed in as Dina of the Dispatchers group."""
-    client.force_login(desk_dispatcher)
-    return client
+    """The test client, signed in as Dina of the Dispatchers group, with her second factor."""
+    return sign_in_with_totp(client, desk_dispatcher)
 
 
 @pytest.fixture
 def admin_client(client, dispatcher):
-    """The test client, signed in as the dispatcher."""
-    client.force_login(dispatcher)
-    return client
+    """The test client, signed in as the dispatcher, with her second factor."""
+    return sign_in_with_totp(client, dispatcher)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+import time_machine
 
+from tests.support.mfa import totp_code
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,3 +153,20 @@ def test_make_run_moves_the_demos_traveling_technician_and_stops_it_with_the_ser
     output = (tmp_path / "make-run.log").read_text()
     assert "drives to 400 Broad St" in output
     assert "POST /api/tech/v1/locations" not in output  # accepted batches stay out of the log
+    _the_printed_second_factor_works(output, env)
+
+
+def _the_printed_second_factor_works(output: str, env: dict) -> None:
+    """The summary tells how to give Dispatcher Dana's code: the secret for an app, and a
+    command that prints the code of the moment, which is what an app with that secret shows
+    (on the real clock, as the command's: this process's is pinned)."""
+    secret = re.search(r"set up with the secret\s+([A-Z2-7]+)", output)[1]
+    command = re.search(r"or the code now: (.+manage\.py totp_code \S+)", output)[1]
+    before = time_machine.escape_hatch.time.time()
+    run = subprocess.run(
+        command.split(), cwd=ROOT, env=env | {"DJANGO_DEBUG": "true"}, capture_output=True,
+        text=True, check=True,
+    )  # fmt: skip
+    after = time_machine.escape_hatch.time.time()
+    # A period may end meanwhile.
+    assert run.stdout.strip() in {totp_code(secret, at=before), totp_code(secret, at=after)}

@@ -10,30 +10,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Path, Schema
-from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator
 
 from common import attempts
 from scheduling import services as scheduling
 from scheduling.models import Appointment
 from tracking import devices, errors
+from tracking.device_auth import DeviceToken
 from tracking.errors import Error
-
-
-class DeviceToken(HttpBearer):
-    def __call__(self, request: HttpRequest):
-        # ninja's own parsing logs an unexpected header whole in debug: it may hold a token.
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        return self.authenticate(request, token.strip())
-
-    def authenticate(self, request, token):
-        device = devices.authenticate(token)
-        if device is not None:
-            request.device = device
-        return device
-
 
 api = NinjaAPI(
     title="Field Service Portal: technicians' API",

@@ -25,7 +25,7 @@ from kombu.exceptions import KombuError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from redis.exceptions import RedisError
 
-from tracking import pings, privacy
+from tracking import devices, pings, privacy
 from tracking.models import Device
 from tracking.tasks import store_pings
 
@@ -93,8 +93,11 @@ def accept(device: Device, points: Sequence[Any], *, now: datetime) -> Outcome:
             rows.append(_row(point))
         else:
             outcome.rejected.append(Rejection(index, "recorded_at", "off duty: not kept"))
+    seen = devices.seen_due(device, now)
     if rows:
-        _publish(device, rows, received_at=now)
+        _publish(device, rows, received_at=now, seen=seen)
+    elif seen:
+        devices.note_seen(device.pk, now)  # nothing to queue: the one write of this request
     outcome.accepted = len(rows)
     outcome.rejected.sort(key=lambda r: r.index)
     return outcome
@@ -134,10 +137,12 @@ def _row(point: Point) -> list:
     return [str(point.id), when, *(getattr(point, name) for name in pings.MEASURES)]
 
 
-def _publish(device: Device, rows: list[list], *, received_at: datetime) -> None:
+def _publish(device: Device, rows: list[list], *, received_at: datetime, seen: bool) -> None:
     try:
         result = store_pings.apply_async(
             (device.pk, device.resource_id, received_at.isoformat(), rows),
+            # The worker moves the device's "last seen" on with the batch when it is due.
+            {"seen": True} if seen else None,
             # Celery otherwise writes a repr of the points into the message's headers for
             # its logs: a third of the publishing CPU, and locations in the logs.
             argsrepr="",

@@ -11,15 +11,15 @@ import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.security import APIKeyQuery, HttpBasicAuth, HttpBearer
 
-from tracking import devices, formats, ingest, ratelimit
+from tracking import formats, ingest, ratelimit
+from tracking.device_auth import DeviceToken, OwnTracksBasic, TokenInQuery
 from tracking.ingest import MAX_POINTS, Point
 
-router = Router(tags=["locations"])
+router = Router(tags=["locations"], auth=DeviceToken(mark_seen=False))
 
 # Bodies larger than this are refused before they are read: 200 points of the API's own with
 # every field take about 60 kB, 1,000 of Overland's about 700 kB.
@@ -27,35 +27,6 @@ MAX_BODY = 256 * 1024
 MAX_OVERLAND_POINTS = 1000
 MAX_OVERLAND_BODY = 2 * 1024 * 1024
 MAX_OWNTRACKS_BODY = 64 * 1024
-
-
-def _device(request: HttpRequest, token: str | None):
-    device = devices.authenticate(token or "")
-    if device is not None:
-        request.device = device
-    return device
-
-
-class OwnTracksBasic(HttpBasicAuth):
-    """OwnTracks' HTTP mode sends HTTP Basic credentials: any user name, the token as the
-    password."""
-
-    def authenticate(self, request, username, password):
-        return _device(request, password)
-
-
-class TokenInQuery(APIKeyQuery):
-    """Overland is given one URL to post to; the token may ride in it (`?token=`)."""
-
-    param_name = "token"
-
-    def authenticate(self, request, key):
-        return _device(request, key)
-
-
-class Bearer(HttpBearer):
-    def authenticate(self, request, token):
-        return _device(request, token)
 
 
 class Rejected(Schema):
@@ -148,7 +119,7 @@ def owntracks(request):
 
 @router.post(
     "overland",
-    auth=[TokenInQuery(), Bearer()],
+    auth=[TokenInQuery(), DeviceToken(mark_seen=False)],
     response={200: OverlandAnswer, **_ERRORS},
     openapi_extra=_body(
         {

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
 
-from tracking import notices, partitions, positions
+from tracking import devices, notices, partitions, positions
 from tracking.models import Ping
 
 log = logging.getLogger(__name__)
@@ -29,22 +29,29 @@ ON CONFLICT DO NOTHING
 """
 
 
-def store(device_id: int, resource_id: int, received_at: str, rows: Sequence[Sequence]) -> int:
+def store(
+    device_id: int,
+    resource_id: int,
+    received_at: str,
+    rows: Sequence[Sequence],
+    *,
+    seen: bool = False,
+) -> int:
     """Insert a batch (points already stored are skipped), then move the technician's latest
-    position forward to its newest point and send the notices that makes due. Safe to run
-    again with the same batch."""
+    position forward to its newest point and send the notices that makes due; with `seen`,
+    move the device's "last seen" on to when the batch was received, in the same
+    transaction. Safe to run again with the same batch."""
     if not rows:
         return 0
     try:
-        with transaction.atomic():
-            _insert(device_id, resource_id, received_at, rows)
+        _write(device_id, resource_id, received_at, rows, seen=seen)
     except IntegrityError as exc:
         if not partitions.is_missing_partition(exc):
             raise
         days = {datetime.fromisoformat(row[1]).astimezone(UTC).date() for row in rows}
         made = partitions.create(days)
         log.warning("Made the missing ping partitions of %s", ", ".join(map(str, made)))
-        _insert(device_id, resource_id, received_at, rows)
+        _write(device_id, resource_id, received_at, rows, seen=seen)
     newest = max(rows, key=lambda row: datetime.fromisoformat(row[1]))
     measures = dict(zip(MEASURES, newest[2:], strict=True))
     latest = positions.Position(
@@ -61,6 +68,13 @@ def store(device_id: int, resource_id: int, received_at: str, rows: Sequence[Seq
     if positions.advance(resource_id, latest):
         notices.position_moved(resource_id, latest)
     return len(rows)
+
+
+def _write(device_id: int, resource_id: int, received_at: str, rows, *, seen: bool) -> None:
+    with transaction.atomic():
+        _insert(device_id, resource_id, received_at, rows)
+        if seen:
+            devices.note_seen(device_id, datetime.fromisoformat(received_at))
 
 
 def _insert(device_id: int, resource_id: int, received_at: str, rows: Sequence[Sequence]) -> None:

@@ -21,9 +21,11 @@ UNREACHABLE = (OperationalError, InterfaceError, RedisConnectionError, RedisTime
 # the visibility timeout (a worker that is told to stop hands it back at once). Storing a
 # batch again is harmless (tracking.pings).
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def store_pings(self, device_id: int, resource_id: int, received_at: str, rows: list[list]) -> int:
+def store_pings(
+    self, device_id: int, resource_id: int, received_at: str, rows: list[list], seen: bool = False
+) -> int:
     try:
-        return pings.store(device_id, resource_id, received_at, rows)
+        return pings.store(device_id, resource_id, received_at, rows, seen=seen)
     except UNREACHABLE as exc:
         if self.request.is_eager:
             raise  # run in the request (make run): it fails, and the device sends again

@@ -24,6 +24,7 @@ from scheduling.models import Appointment
 from scheduling.services import transition
 from tests.e2e.conftest import PHONE, assert_accessible
 from tests.support.livemap import north_of, report, start_travel
+from tests.support.mfa import sign_in_with_totp
 from tests.support.ports import free_port
 from tests.support.tiles import TileStandIn
 
@@ -64,9 +65,13 @@ def traveling(clock, account, alice, technician, repair):
 
 
 def sign_in(context, live_server, user) -> None:
-    """The session cookie of a signed-in test client, handed to the browser."""
+    """The session cookie of a signed-in test client, handed to the browser; staff's with the
+    second factor admin asks for."""
     client = Client()
-    client.force_login(user)
+    if user.is_staff:
+        sign_in_with_totp(client, user)
+    else:
+        client.force_login(user)
     name = django_settings.SESSION_COOKIE_NAME
     context.add_cookies(
         [{"name": name, "value": client.cookies[name].value, "url": live_server.url}]

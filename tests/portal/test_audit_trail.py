@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.support.mfa import sign_in_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def supervisor_client(db):
     client = Client()
     sam = UserFactory(email="sam@example.com", is_staff=True)
     sam.groups.add(Group.objects.get(name="Supervisors"))
-    client.force_login(sam)
+    sign_in_with_totp(client, sam)
     return client
 
 

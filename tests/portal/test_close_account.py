@@ -4,6 +4,7 @@ company without them, and no mail to the old address afterwards."""
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.sessions.models import Session
 from django.core import mail
@@ -18,6 +19,7 @@ from surveys import links
 from surveys import services as surveys
 from surveys.models import Answer
 from tests.factories import PASSWORD, AppointmentFactory, CustomerFactory, InvitationFactory
+from tests.support.mfa import enrol_totp
 from tests.surveys.conftest import make_survey
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +103,7 @@ def test_the_person_is_erased_and_the_visits_stay_without_them(
     alice_client, alice, account, appointment, past_visit
 ):
     SocialAccount.objects.create(user=alice, provider="google", uid="1234567890")
+    enrol_totp(alice)
     alice.phone = "+1 206 555 0100"
     alice.save()
 
@@ -113,6 +116,7 @@ def test_the_person_is_erased_and_the_visits_stay_without_them(
     assert alice.closed_at is not None
     assert not alice.emailaddress_set.exists()
     assert not SocialAccount.objects.filter(user=alice).exists()
+    assert not Authenticator.objects.filter(user=alice).exists()
     account.refresh_from_db()
     assert account.name == f"Closed site {account.pk}"
     assert account.address == ""

@@ -12,6 +12,7 @@ from scheduling.models import Appointment
 from surveys import services as surveys
 from surveys.models import OptOut
 from tests.factories import AppointmentFactory, CustomerFactory
+from tests.support.mfa import enrol_totp
 from tests.surveys.conftest import make_survey
 from tracking.models import NoticeOptOut
 
@@ -45,6 +46,8 @@ def test_it_holds_the_profile_site_and_visits_in_utc_and_the_customer_zone(
 ):
     alice.phone = "+1 206 555 0100"
     alice.save()
+    authenticator = enrol_totp(alice)
+    body = alice_client.get(DATA).content.decode()
     data = _download(alice_client)
 
     assert data["time_zone"] == "America/Los_Angeles"
@@ -54,6 +57,8 @@ def test_it_holds_the_profile_site_and_visits_in_utc_and_the_customer_zone(
     assert data["profile"]["email_addresses"] == [
         {"email": "alice@example.com", "verified": True, "primary": True}
     ]
+    assert [a["kind"] for a in data["profile"]["two_factor"]] == ["TOTP Authenticator"]
+    assert authenticator.data["secret"] not in body  # that it is set up, not its secret
     assert data["sites"] == [
         {
             "name": "Alice Anderson residence",

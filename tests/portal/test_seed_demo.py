@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from tests.support.mfa import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +45,7 @@ MODELS = [
     SchedulingSettings,
     Appointment,
     AppointmentEvent,
+    Authenticator,
 ]
 
 
@@ -72,6 +75,7 @@ def test_the_demo_data_can_be_loaded_again_without_duplicates():
         "SchedulingSettings": 1,
         "Appointment": 7,
         "AppointmentEvent": 17,
+        "Authenticator": 1,
     }
     code = Invitation.objects.get().display_code
     for output in (first, second):
@@ -81,13 +85,44 @@ def test_the_demo_data_can_be_loaded_again_without_duplicates():
     assert not OutboxMessage.objects.exclude(to="bob@example.com").exists()
 
 
-def test_the_demo_customer_and_dispatcher_can_sign_in(client):
+def test_the_demo_customer_can_sign_in(client):
     _seed()
     assert client.login(email="alice@example.com", password="alice-demo-2026")
-    assert User.objects.get(email="dispatcher@example.com").is_superuser
     alice = User.objects.get(email="alice@example.com")
     assert alice.service_account.time_zone == "America/Los_Angeles"
     assert alice.emailaddress_set.get().verified
+
+
+def test_the_demo_dispatcher_is_a_dispatcher_not_a_superuser():
+    _seed()
+    dana = User.objects.get(email="dispatcher@example.com")
+    assert dana.is_staff and not dana.is_superuser
+    assert list(dana.groups.values_list("name", flat=True)) == ["Dispatchers"]
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+def test_a_demo_loaded_before_gets_its_superuser_dispatcher_in_line():
+    User.objects.create_superuser("dispatcher@example.com", "dispatch-demo-2026")
+    _seed()
+    dana = User.objects.get(email="dispatcher@example.com")
+    assert not dana.is_superuser and dana.groups.filter(name="Dispatchers").exists()
+
+
+def test_the_demo_dispatcher_signs_in_with_the_printed_secret(client):
+    output = _seed()
+    secret = re.search(r"set up with the secret\s+([A-Z2-7]+)", output)[1]
+    assert f"otpauth://totp/dispatcher%40example.com?secret={secret}&issuer=" in output
+    assert "manage.py totp_code dispatcher@example.com" in output
+
+    admin = reverse("admin:index")
+    signed_in = client.post(
+        reverse("account_login"),
+        {"login": "dispatcher@example.com", "password": "dispatch-demo-2026", "next": admin},
+    )
+    assert signed_in["Location"] == reverse("mfa_authenticate")
+    given = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert given["Location"] == admin
+    assert client.get(admin).status_code == 200
 
 
 def test_the_printed_code_redeems(client):

@@ -174,3 +174,17 @@ def test_home_shows_the_latest_fifty_past_visits_in_a_fixed_number_of_queries(
     assert "Past (55)" in html
     assert "Your 50 most recent visits of 55." in html
     assert html.count('class="card appointment"') == 50
+
+
+def test_a_traveling_visit_names_the_technician_by_first_name_only(alice_client, appointment):
+    technician = appointment.resource.user
+    technician.first_name, technician.last_name = "Robin", "Quartermaine"
+    technician.save()
+    appointment.status = Status.TRAVELING
+    appointment.save()
+
+    html = alice_client.get(reverse("scheduling:appointment", args=[appointment.pk])).text
+
+    assert "Your technician, Robin, is on the way." in html
+    assert "Quartermaine" not in html
+    assert technician.email not in html

@@ -14,6 +14,7 @@ from scheduling.models import Appointment, Closure
 from tests.factories import CustomerFactory, ResourceFactory, ServiceAccountFactory
 from tests.support.booking import booking_form
 from tests.support.clock import LA, next_weekday_at
+from tests.support.mfa import sign_in_with_totp
 
 SLOTS = reverse("scheduling:slots")
 BOOK = reverse("scheduling:book")
@@ -104,7 +105,7 @@ def test_a_closure_added_in_admin_shows_in_the_next_slots(
     assert _slots(alice_client, repair, monday).count('name="start"') == 14  # cached now
 
     admin = Client()
-    admin.force_login(dispatcher)
+    sign_in_with_totp(admin, dispatcher)
     saved = admin.post(
         reverse("admin:scheduling_closure_add"),
         {"territory": account.territory.pk, "date": monday.isoformat(), "name": "Memorial Day"},

@@ -12,6 +12,7 @@ from scheduling import geocoding
 from scheduling.geocoding import fill_location
 from scheduling.models import ServiceAccount
 from tests.factories import ServiceAccountFactory, TerritoryFactory
+from tests.support.mfa import sign_in_with_totp
 
 
 class _Nominatim(BaseHTTPRequestHandler):
@@ -93,7 +94,7 @@ def test_coordinates_typed_by_hand_get_their_time_zone():
 
 @pytest.mark.django_db
 def test_admin_locates_a_new_account_and_flags_one_it_cannot(client, dispatcher):
-    client.force_login(dispatcher)
+    sign_in_with_totp(client, dispatcher)
     territory = TerritoryFactory(name="Seattle")
     add = reverse("admin:scheduling_serviceaccount_add")
 
@@ -117,7 +118,7 @@ def test_admin_locates_a_new_account_and_flags_one_it_cannot(client, dispatcher)
 
 @pytest.mark.django_db
 def test_admin_refuses_half_a_location(client, dispatcher):
-    client.force_login(dispatcher)
+    sign_in_with_totp(client, dispatcher)
     territory = TerritoryFactory()
     response = client.post(
         reverse("admin:scheduling_serviceaccount_add"),

@@ -14,6 +14,7 @@ from scheduling.caches import bump_planning_version
 from scheduling.models import WorkingHours
 from tests.support.booking import add_busy_technicians, booking_form
 from tests.support.clock import LA, next_weekday_at
+from tests.support.mfa import sign_in_with_totp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +51,7 @@ def test_hours_edited_in_admin_show_in_the_next_slots(alice_client, dispatcher, 
     assert before[-1] == "15:00"  # Mon 08:00-16:00, one-hour visits
 
     admin = Client()
-    admin.force_login(dispatcher)
+    sign_in_with_totp(admin, dispatcher)
     change = reverse("admin:scheduling_resource_change", args=[technician.pk])
     page = admin.get(change)
     monday = WorkingHours.objects.get(resource=technician, weekday=0)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from surveys import services
 from surveys.models import Invitation, Response
 from tests.factories import ResourceFactory, ServiceTypeFactory, UserFactory
+from tests.support.mfa import sign_in_with_totp
 from tests.surveys.conftest import finished
 
 pytestmark = pytest.mark.django_db
@@ -64,10 +65,10 @@ def staff_with(*codenames):
 
 
 def test_results_need_their_own_permission(client, responses):
-    client.force_login(staff_with("view_response"))
+    sign_in_with_totp(client, staff_with("view_response"))
     assert client.get(RESULTS).status_code == 403
     assert client.get(EXPORT).status_code == 403
-    client.force_login(staff_with("view_results"))
+    sign_in_with_totp(client, staff_with("view_results"))
     assert client.get(RESULTS).status_code == 200
 
 

@@ -79,7 +79,7 @@ def test_a_request_that_read_a_stale_last_seen_leaves_a_fresher_one_alone(device
     device.last_seen_at = now - timedelta(hours=1)  # as this request read it
     Device.objects.filter(pk=device.pk).update(last_seen_at=now)  # another one wrote since
 
-    devices._seen(device, now + timedelta(seconds=30))
+    devices.note_seen(device.pk, now + timedelta(seconds=30))
 
     device.refresh_from_db()
     assert device.last_seen_at == now

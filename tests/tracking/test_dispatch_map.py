@@ -15,6 +15,7 @@ from scheduling.models import Appointment
 from tests.factories import ResourceFactory, ServiceAccountFactory, UserFactory
 from tests.support.clock import LA
 from tests.support.livemap import north_of, report, start_travel
+from tests.support.mfa import sign_in_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def test_a_stale_position_is_greyed_and_an_old_one_has_no_eta(admin_client, day,
 
 def test_staff_without_the_permission_are_refused(client, day):
     staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+    sign_in_with_totp(client, staff)
     assert client.get(MAP).status_code == 403
     assert client.get(STATE).status_code == 403
     assert MAP not in client.get(reverse("admin:index")).content.decode()
@@ -97,7 +98,7 @@ def test_staff_without_the_permission_are_refused(client, day):
 def test_staff_with_the_permission_see_it(client, day):
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_dispatch_map"))
-    client.force_login(staff)
+    sign_in_with_totp(client, staff)
     assert client.get(MAP).status_code == 200
     assert client.get(STATE).status_code == 200
     assert MAP in client.get(reverse("admin:index")).content.decode()

@@ -7,11 +7,15 @@ from datetime import UTC, timedelta
 
 import pytest
 import time_machine
+from celery.signals import after_task_publish
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.support.ports import free_port
 from tests.tracking.conftest import batch, pair, point, post
 from tracking.models import Device, Ping
+from tracking.tasks import store_pings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anytime")]
 
@@ -313,3 +317,51 @@ def test_devices_need_no_csrf_token(phone, eager):
     assert answer.json() == {"result": "ok"}
     owntracks = strict.post("/api/tech/v1/owntracks", {}, "application/json", headers=phone.basic)
     assert owntracks.status_code == 200
+
+
+@pytest.fixture
+def task_options():
+    """The keyword arguments of each ingest task this process publishes."""
+    sent = []
+
+    def record(sender, body, **kwargs):
+        if sender == store_pings.name:
+            sent.append(body[1])
+
+    after_task_publish.connect(record)
+    yield sent
+    after_task_publish.disconnect(record)
+
+
+def test_last_seen_moves_with_the_batch_in_the_worker_not_in_the_view(
+    client, phone, published, task_options
+):
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, phone, {"pings": batch(2)})
+    assert response.status_code == 202
+    written = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert written == []
+    phone.device.refresh_from_db()
+    assert phone.device.last_seen_at is None
+    assert task_options == [{"seen": True}]
+
+    # Seen just now (as the worker will have noted): the next batch does not ask again.
+    Device.objects.filter(pk=phone.device.pk).update(last_seen_at=timezone.now())
+    post(client, phone, {"pings": batch(2)})
+    assert task_options[1] == {}
+
+
+def test_the_stored_batch_moves_last_seen_to_when_it_was_received(client, phone, eager):
+    post(client, phone, {"pings": batch(2)})
+
+    phone.device.refresh_from_db()
+    assert phone.device.last_seen_at == timezone.now()
+
+
+def test_a_batch_with_nothing_to_keep_still_marks_the_device_seen(client, phone, published):
+    response = post(client, phone, {"pings": [point(latitude=91)]})
+
+    assert response.json()["accepted"] == 0
+    assert published == []
+    phone.device.refresh_from_db()
+    assert phone.device.last_seen_at == timezone.now()

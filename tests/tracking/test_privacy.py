@@ -10,7 +10,7 @@ from django.utils import timezone
 from scheduling import services
 from scheduling.models import Appointment, Resource, TimeOff, WorkingHours
 from tests.tracking.conftest import point, post
-from tracking.models import Ping
+from tracking.models import Device, Ping
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
 
@@ -109,6 +109,8 @@ def test_the_usual_batch_costs_one_query_and_one_off_duty_a_second(
     settings.CELERY_TASK_ALWAYS_EAGER = False  # the view's own queries, without the worker's
     now = timezone.now()
     post(client, phone, {"pings": [point(now)]})  # the hours are loaded once per process
+    # "Last seen" just now, as the worker (not running here) notes with that batch.
+    Device.objects.filter(pk=phone.device.pk).update(last_seen_at=now)
     with django_assert_num_queries(1):  # the device
         assert (
             post(client, phone, {"pings": [point(now) for _ in range(3)]}).json()["accepted"] == 3

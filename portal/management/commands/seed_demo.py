@@ -5,7 +5,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt, encrypt
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
@@ -34,6 +38,9 @@ from scheduling.services import free_resources
 from surveys.models import Question, Survey
 
 DISPATCHER = ("dispatcher@example.com", "dispatch-demo-2026")
+# Dana's authenticator app (admin asks dispatchers for its code): a fixed secret, so that the
+# summary can say how to sign in as her. Base32, 160 bits like allauth's own.
+DISPATCHER_TOTP_SECRET = "DANADISPATCHDEMOSECRETFORMAKERUN"
 CUSTOMER = ("alice@example.com", "alice-demo-2026")
 INVITEE = ("Bob Builder", "bob@example.com")
 
@@ -223,11 +230,7 @@ class Command(BaseCommand):
                 },
             )
 
-        dispatcher = User.objects.filter(email=DISPATCHER[0]).first()
-        if dispatcher is None:
-            dispatcher = User.objects.create_superuser(
-                DISPATCHER[0], DISPATCHER[1], first_name="Dana", last_name="Dispatcher"
-            )
+        dispatcher = self._load_dispatcher()
         customer = User.objects.filter(email=CUSTOMER[0]).first()
         if customer is None:
             customer = User.objects.create_user(
@@ -272,6 +275,24 @@ class Command(BaseCommand):
         ).exists():
             self._load_appointments(account, customer)
         return invitation
+
+    def _load_dispatcher(self) -> User:
+        """Dana: staff in the Dispatchers group with an authenticator app, not a superuser
+        (demos loaded before made her one; she is brought in line)."""
+        dispatcher = User.objects.filter(email=DISPATCHER[0]).first()
+        if dispatcher is None:
+            dispatcher = User.objects.create_user(
+                DISPATCHER[0], DISPATCHER[1], first_name="Dana", last_name="Dispatcher"
+            )
+        dispatcher.is_staff, dispatcher.is_superuser = True, False
+        dispatcher.save(update_fields=["is_staff", "is_superuser"])
+        dispatcher.groups.add(Group.objects.get(name="Dispatchers"))
+        Authenticator.objects.get_or_create(
+            user=dispatcher,
+            type=Authenticator.Type.TOTP,
+            defaults={"data": {"secret": encrypt(DISPATCHER_TOTP_SECRET)}},
+        )
+        return dispatcher
 
     def _load_survey(self) -> None:
         survey, created = Survey.objects.get_or_create(name="After your visit")
@@ -433,6 +454,7 @@ class Command(BaseCommand):
             f"  Portal:            {base}/",
             f"  Customer sign-in:  {CUSTOMER[0]} / {CUSTOMER[1]}",
             f"  Dispatcher admin:  {base}/admin/  {DISPATCHER[0]} / {DISPATCHER[1]}",
+            *self._second_factor_lines(),
         ]
         if invitation is not None:
             lines += [
@@ -442,6 +464,19 @@ class Command(BaseCommand):
         else:
             lines.append(f"  {INVITEE[1]} has redeemed the demo invitation and can sign in.")
         self.stdout.write(self.style.SUCCESS("\n".join(lines)) + "\n")
+
+    def _second_factor_lines(self) -> list[str]:
+        """How to give Dana's second factor: the secret (or its otpauth URI, which a QR code
+        generator turns into what a phone scans) for an authenticator app, or the code now."""
+        dispatcher = User.objects.get(email=DISPATCHER[0])
+        totp = Authenticator.objects.get(user=dispatcher, type=Authenticator.Type.TOTP)
+        secret = decrypt(totp.data["secret"])
+        return [
+            "    then the code of an authenticator app set up with the secret",
+            f"      {secret}",
+            f"      ({get_mfa_adapter().build_totp_url(dispatcher, secret)})",
+            f"    or the code now: .venv/bin/python manage.py totp_code {DISPATCHER[0]}",
+        ]
 
 
 def _weekday(day: date, *, step: int = 1) -> date:
