@@ -6,14 +6,15 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 
 from portal import outbox, tasks
-from portal.models import OutboxMessage
+from portal.models import OutboxMessage, is_closed_address
 
 
 class OutboxBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
         ids = []
         for message in email_messages:
-            recipients = message.recipients()
+            # A closed account's address stands for nobody: no mail is written to it.
+            recipients = [r for r in message.recipients() if not is_closed_address(r)]
             if not recipients:
                 continue
             row = OutboxMessage.objects.create(

@@ -8,6 +8,18 @@ from django.utils import timezone
 from common import codes
 from scheduling.models import ServiceAccount, validate_time_zone
 
+# A closed account's address is rewritten into this reserved domain (RFC 2606: ".invalid"
+# never resolves), and no mail is written or delivered to it (portal.mail, portal.outbox).
+CLOSED_ACCOUNT_DOMAIN = "closed.invalid"
+
+
+def closed_address(user_id: int) -> str:
+    return f"closed-{user_id}@{CLOSED_ACCOUNT_DOMAIN}"
+
+
+def is_closed_address(address: str) -> bool:
+    return address.strip().lower().rstrip(">").endswith("@" + CLOSED_ACCOUNT_DOMAIN)
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -53,6 +65,12 @@ class User(AbstractUser):
         blank=True,
         related_name="customers",
         help_text="Set for customers: the site whose appointments they see.",
+    )
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the customer closed the account; their personal data was erased then.",
     )
 
     USERNAME_FIELD = "email"

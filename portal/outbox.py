@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from portal.models import OutboxMessage
+from portal.models import OutboxMessage, is_closed_address
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,9 @@ def deliver(message_id: int, *, last_try: bool) -> str | None:
         if "render" in row.payload:
             # Keep the text as it left, for admin to show and for any retry to send again.
             built = {"payload": serialize(message)}
+        if not _without_closed_accounts(message):
+            _record(row, status=Status.FAILED, last_error=CLOSED_ACCOUNT, **built)
+            return None
         with get_connection(settings.MAIL_DELIVERY_BACKEND, fail_silently=False) as conn:
             conn.send_messages([message])
     except Exception as exc:
@@ -113,6 +116,17 @@ def deliver(message_id: int, *, last_try: bool) -> str | None:
         return None if last_try else error
     _record(row, status=Status.SENT, sent_at=timezone.now(), **built)
     return None
+
+
+CLOSED_ACCOUNT = "Not sent: the recipient closed their account."
+
+
+def _without_closed_accounts(message: EmailMessage) -> bool:
+    """Drop closed accounts' addresses (a mail built at delivery takes the customer's address
+    as it is then); whether anyone is left to send to."""
+    for name in ("to", "cc", "bcc"):
+        setattr(message, name, [a for a in getattr(message, name) if not is_closed_address(a)])
+    return bool(message.recipients())
 
 
 def _claim(message_id: int, *, now: datetime) -> OutboxMessage | None:

@@ -10,6 +10,8 @@ portal_patterns = [
     path("redeem/", views.redeem, name="redeem"),
     path("redeem/profile/", views.create_profile, name="create_profile"),
     path("profile/", views.profile, name="profile"),
+    path("profile/data/", views.download_data, name="download_data"),
+    path("profile/close/", views.close_account, name="close_account"),
 ]
 
 urlpatterns = [

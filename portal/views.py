@@ -2,17 +2,26 @@ from allauth.account.forms import LoginForm
 from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from common import attempts
-from portal import services
-from portal.forms import CreateProfileForm, ProfileForm, RedeemForm, names_from_contact
+from portal import closing, services
+from portal.customer_data import customer_data
+from portal.forms import (
+    CloseAccountForm,
+    CreateProfileForm,
+    ProfileForm,
+    RedeemForm,
+    names_from_contact,
+)
 from portal.models import Invitation
 from scheduling import selectors
 from scheduling.models import zone_for
@@ -94,7 +103,9 @@ def create_profile(request: HttpRequest) -> HttpResponse:
         "time_zone": account.time_zone or settings.PORTAL_DEFAULT_TIME_ZONE,
         **names_from_contact(invitation.contact_name),
     }
-    form = CreateProfileForm(request.POST or None, email=invitation.email, initial=initial)
+    form = CreateProfileForm(
+        request.POST or None, email=invitation.email, initial=initial, suggest_device_zone=True
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -145,9 +156,62 @@ def profile(request: HttpRequest) -> HttpResponse:
         # No zone of their own (made in admin): the form asks for one, starting from the site's.
         "time_zone": zone_for(customer=user, account=account).key,
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(
+        request.POST or None, initial=initial, suggest_device_zone=not user.time_zone
+    )
     if request.method == "POST" and form.is_valid():
         services.update_profile(user=user, **form.cleaned_data)
         messages.success(request, "Your profile was saved.")
         return redirect("portal:profile")
     return render(request, "portal/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def download_data(request: HttpRequest) -> HttpResponse:
+    """The customer's data as a JSON file (portal.customer_data says what is in it)."""
+    data = customer_data(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    day = timezone.now().astimezone(zone_for(customer=request.user)).date()
+    response["Content-Disposition"] = f'attachment; filename="my-data-{day:%Y-%m-%d}.json"'
+    add_never_cache_headers(response)  # personal data: no shared or browser cache keeps it
+    return response
+
+
+CLOSED_MESSAGE = (
+    "Your account is closed and your personal data erased. We will send you no more email."
+)
+# The confirmation accepts the password: wrong guesses are limited, so that a borrowed
+# session cannot be used to find the password out.
+CLOSE_CONFIRM_FAILED_RATES = "5/15m/ip"
+TOO_MANY_CONFIRMATIONS = "Too many wrong confirmations. Wait 15 minutes, then try again."
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def close_account(request: HttpRequest) -> HttpResponse:
+    """Confirm, then close: the visits stay for the company's records without the person."""
+    user = request.user
+    form = CloseAccountForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        # Used up before the password is checked, given back when it was right.
+        attempt = attempts.take_attempt(
+            request, action="close_confirm_failed", rates=CLOSE_CONFIRM_FAILED_RATES
+        )
+        if attempt is None:
+            form = CloseAccountForm(user=user)  # what was typed is not even checked
+            messages.error(request, TOO_MANY_CONFIRMATIONS)
+            status = 429
+        elif form.is_valid():
+            attempt.give_back()
+            try:
+                closing.close_account(user=user)
+            except closing.ClosingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                logout(request)
+                messages.success(request, CLOSED_MESSAGE)
+                return redirect("account_login")
+    context = {"form": form, "plan": closing.plan(user=user)}
+    return render(request, "portal/close_account.html", context, status=status)

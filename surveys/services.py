@@ -161,6 +161,10 @@ def questions_for(appointment: Appointment) -> tuple[Survey, list[Question]]:
         )
     if Response.objects.filter(appointment=appointment).exists():
         raise AlreadySent("You already sent your feedback on this visit. Thank you!")
+    if appointment.customer is not None and not appointment.customer.is_active:
+        # Its customer closed their account (or was switched off): an old mail's link
+        # must not write new words under it.
+        raise NoSurvey("We are not asking for feedback on this visit.")
     invitation = Invitation.objects.filter(appointment=appointment).select_related("survey")
     asked = invitation.first()
     survey = survey_for(appointment.service_type_id)
