@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0007_dispatchers_edit_closures'),
+        ('portal', '0009_dispatchers_book_on_behalf'),
     ]
 
     operations = [
