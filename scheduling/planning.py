@@ -8,7 +8,8 @@ changes them, see caches.py), and their appointments, read on every request.
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -22,7 +23,7 @@ from scheduling.availability import (
     Stop,
     Window,
     by_weekday,
-    days_windows,
+    day_windows,
     distance_km,
     shifts_touching,
     subtract,
@@ -120,16 +121,40 @@ def load_plans(
 
 def _windows(resource: Resource, span: Interval) -> list[Window]:
     """working_windows, from this process's cache."""
-    zone = ZoneInfo(resource.time_zone)
-    return windows_over(span, zone, lambda first, last: _days_windows(resource, first, last))
+    table = _day_table(resource)
+    return windows_over(span, table.zone, table.between)
 
 
-# Days' windows follow from the weekly hours alone, and the same few days are asked for again
-# and again (a day's slots, bookings on it): kept per process, per resource and run of days.
+@dataclass
+class DayTable:
+    """One technician's working windows by local day. A day's windows follow from the weekly
+    hours alone and are worked out the first time any request asks for that day, then kept
+    with the table: bookings and slots on neighbouring days share them (kept per run of days
+    before, most of a booking's runs were new to the process, 0.6 ms of its CPU)."""
+
+    zone: ZoneInfo
+    week: dict[int, list[tuple[time, time]]]
+    days: dict[date, list[Window]] = field(default_factory=dict)
+
+    def between(self, first: date, last: date) -> list[Window]:
+        found: list[Window] = []
+        day = first
+        while day <= last:
+            windows = self.days.get(day)
+            if windows is None:
+                rows = self.week.get(day.weekday(), ())
+                windows = self.days[day] = day_windows(rows, self.zone, day)
+            found.extend(windows)
+            day += timedelta(days=1)
+        return found
+
+
+# Kept per process and resource until the planning version changes (a table only ever gains
+# days, the same ones whoever asks first, so requests may share it).
 @per_planning_version(maxsize=20_000)
-def _days_windows(resource: Resource, first: date, last: date) -> list[Window]:
+def _day_table(resource: Resource) -> DayTable:
     week = by_weekday((h.weekday, h.start, h.end) for h in resource.weekly_hours)
-    return days_windows(week, ZoneInfo(resource.time_zone), first, last)
+    return DayTable(ZoneInfo(resource.time_zone), week)
 
 
 def load_stops(
@@ -151,12 +176,18 @@ def load_stops(
     if exclude_appointment is not None:
         sql += " AND a.id <> %s"
         params.append(exclude_appointment)
+    # Seconds since the epoch from PostgreSQL, made into times without a check per value.
+    instant = _from_epoch if connection.vendor == "postgresql" else _instant
     stops = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for rid, start, end, lat, lon in cursor.fetchall():
-            stops[rid].append(Stop(_instant(start), _instant(end), _location(lat, lon)))
+            stops[rid].append(Stop(instant(start), instant(end), _location(lat, lon)))
     return stops
+
+
+def _from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 @functools.cache

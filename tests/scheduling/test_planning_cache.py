@@ -2,7 +2,8 @@
 dispatcher's change commits; then the next request, in every process, sees it. These tests
 commit (transaction=True), as the portal does, so the caches work as in production."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from scheduling import planning
 from scheduling.caches import bump_planning_version
 from scheduling.models import WorkingHours
 from tests.support.booking import add_busy_technicians, booking_form
@@ -152,3 +154,26 @@ def test_a_lost_bump_fails_no_change_and_the_version_expires_anyway(
     caches.planning_version()
     key = cache.make_and_validate_key(caches.PLANNING_VERSION_KEY)
     assert 0 < cache._cache.get_client(write=False).ttl(key) <= caches.PLANNING_VERSION_TTL
+
+
+def test_a_technicians_day_is_worked_out_once_whichever_request_asks(
+    alice_client, technician, repair
+):
+    """Each day's working windows are kept per technician and day: the slots of Monday, then
+    of Tuesday (whose shifts are looked for from the day before), work Monday out once."""
+    monday = next_weekday_at("00:00").date()
+    tuesday = monday + timedelta(days=1)
+    worked_out = []
+    real = planning.day_windows
+
+    def counting(rows, zone, day):
+        worked_out.append(day)
+        return real(rows, zone, day)
+
+    with mock.patch.object(planning, "day_windows", counting):
+        for day in (monday, tuesday, monday):
+            response = alice_client.get(SLOTS, {"service_type": repair.pk, "day": day})
+            assert response.status_code == 200
+
+    assert worked_out.count(monday) == 1
+    assert worked_out.count(tuesday) == 1
