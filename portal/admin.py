@@ -28,12 +28,31 @@ class UserCreationForm(BaseUserCreationForm):
         fields = ("email",)
 
 
+class ClosedFilter(admin.SimpleListFilter):
+    """Customers who closed their account (portal.closing): kept, without their personal data."""
+
+    title = "account closed"
+    parameter_name = "closed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Closed"), ("no", "Open")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(closed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(closed_at__isnull=True)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(ZonedAdmin, BaseUserAdmin):
     add_form = UserCreationForm
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "service_account", "is_staff", "is_active"]
-    list_filter = ["is_staff", "is_active", "service_account__territory"]
+    list_display = [
+        "email", "first_name", "last_name", "service_account", "is_staff", "is_active", "closed",
+    ]  # fmt: skip
+    list_filter = ["is_staff", "is_active", ClosedFilter, "service_account__territory"]
     list_select_related = ["service_account"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
@@ -44,8 +63,10 @@ class UserAdmin(ZonedAdmin, BaseUserAdmin):
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "closed"]}),
     ]
+    readonly_fields = ["closed"]
+    closed = local_column("closed_at", "Account closed")
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]

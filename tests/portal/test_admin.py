@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import tasks
+from portal.closing import close_account
 from portal.models import Invitation, OutboxMessage, User
-from tests.factories import InvitationFactory, ServiceAccountFactory
+from tests.factories import CustomerFactory, InvitationFactory, ServiceAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,18 @@ def test_customers_cannot_open_admin(client, alice):
     response = client.get(CHANGELIST)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_closed_accounts_are_marked_and_filtered_in_the_users_list(admin_client, alice):
+    bob = CustomerFactory(service_account=alice.service_account)
+    close_account(user=alice)
+    users = reverse("admin:portal_user_changelist")
+
+    closed = admin_client.get(users, {"closed": "yes"})
+    assert [user.pk for user in closed.context["cl"].result_list] == [alice.pk]
+    assert "Account closed" in closed.content.decode()
+    still_open = admin_client.get(users, {"closed": "no"}).context["cl"].result_list
+    assert bob.pk in [user.pk for user in still_open]
+    assert alice.pk not in [user.pk for user in still_open]
+    page = admin_client.get(reverse("admin:portal_user_change", args=[alice.pk]))
+    assert "Account closed" in page.content.decode()

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -145,6 +146,22 @@ def test_the_right_code_lets_the_dispatcher_in(client, desk_dispatcher):
     assert response["Location"] == APPOINTMENTS
     assert client.get(APPOINTMENTS).status_code == 200
     assert client.get(ADMIN).status_code == 200
+
+
+def test_a_recovery_code_lets_the_dispatcher_in_once(client, desk_dispatcher):
+    """Without the phone: one of the recovery codes shown when the app was set up, each
+    good once."""
+    enrol_totp(desk_dispatcher)
+    codes = RecoveryCodes.activate(desk_dispatcher).get_unused_codes()
+    sign_in(client, desk_dispatcher.email)
+
+    assert enter_code(client, codes[0])["Location"] == APPOINTMENTS
+    assert client.get(ADMIN).status_code == 200
+
+    client.logout()
+    sign_in(client, desk_dispatcher.email)
+    assert "That code is not right." in enter_code(client, codes[0]).content.decode()
+    assert client.get(ADMIN).status_code != 200
 
 
 def test_guessing_codes_is_limited(client, desk_dispatcher):
