@@ -1,3 +1,6 @@
+import base64
+import functools
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -5,6 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from cryptography.fernet import Fernet
 from django.conf import settings
 from qrcode import make as make_qr
 from qrcode.image.svg import SvgPathImage
@@ -45,11 +49,34 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
 
+FERNET_PREFIX = "gAAAAA"  # every Fernet token's first characters (version byte 0x80)
+
+
+@functools.cache
+def _fernet_for(key: str) -> Fernet:
+    # A Fernet key from the setting: 32 bytes of its SHA-256, URL-safe base64.
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
+
+
+def _fernet() -> Fernet:
+    return _fernet_for(settings.MFA_SECRETS_KEY)
+
+
 class MFAAdapter(DefaultMFAAdapter):
     error_messages = DefaultMFAAdapter.error_messages | {
         "incorrect_code": "That code is not right. Enter the code your authenticator app shows "
         "now.",
     }
+
+    # Authenticator secrets (the TOTP key) are stored encrypted (Fernet, MFA_SECRETS_KEY); a
+    # secret stored in the clear before that (base32: never the token's "gAAAAA") still reads.
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(FERNET_PREFIX):
+            return encrypted_text
+        return _fernet().decrypt(encrypted_text.encode()).decode()
 
     def build_totp_svg(self, url: str) -> str:
         # Drawn inline in the set-up page, as markup without the XML declaration: the

@@ -184,6 +184,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
+# The key authenticator secrets are encrypted with (portal.adapters.MFAAdapter). Set it apart
+# from DJANGO_SECRET_KEY to be free to change that one: changing this one unpairs every app.
+MFA_SECRETS_KEY = env_str("MFA_SECRETS_KEY", SECRET_KEY)
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False

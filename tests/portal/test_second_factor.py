@@ -5,15 +5,17 @@ sign in with their password alone."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from portal.admin_site import SET_UP_FIRST
 from portal.models import Invitation, OutboxMessage, User
 from tests.factories import PASSWORD, UserFactory
-from tests.support.mfa import enrol_totp, totp_code
+from tests.support.mfa import SECRET, enrol_totp, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +245,23 @@ def test_staff_made_without_a_confirmed_address_confirm_it_at_first_sign_in(clie
     assert response["Location"] == reverse("account_email_verification_sent")
     assert OutboxMessage.objects.filter(to=root.email, subject__contains="Confirm").exists()
     assert client.get(APPOINTMENTS, follow=True).redirect_chain[-1][0].startswith(LOGIN)
+
+
+def test_the_apps_secret_is_stored_encrypted_and_a_clear_one_from_before_still_works(
+    client, desk_dispatcher, settings
+):
+    authenticator = enrol_totp(desk_dispatcher)
+    stored = authenticator.data["secret"]
+    assert SECRET not in stored
+    assert get_mfa_adapter().decrypt(stored) == SECRET
+
+    # Another key cannot read it (MFA_SECRETS_KEY is what encrypts it).
+    settings.MFA_SECRETS_KEY = "another key"
+    with pytest.raises(InvalidToken):
+        get_mfa_adapter().decrypt(stored)
+    settings.MFA_SECRETS_KEY = settings.SECRET_KEY
+
+    # An authenticator set up before secrets were encrypted keeps working.
+    Authenticator.objects.filter(pk=authenticator.pk).update(data={"secret": SECRET})
+    sign_in(client, desk_dispatcher.email)
+    assert enter_code(client, totp_code())["Location"] == APPOINTMENTS
