@@ -97,33 +97,19 @@ def _changed(**kwargs) -> None:
 def watch_planning_data() -> None:
     request_started.connect(_request_started, dispatch_uid="planning-version-request-started")
     request_finished.connect(_request_finished, dispatch_uid="planning-version-request-finished")
-    from scheduling.models import (
-        Characteristic,
-        Closure,
-        Product,
-        Resource,
-        ServiceType,
-        Territory,
-        TimeOff,
-        WorkingHours,
-    )
+    from scheduling import models as planning
 
-    for model in (
-        Characteristic,
-        Closure,
-        Product,
-        Resource,
-        ServiceType,
-        Territory,
-        TimeOff,
-        WorkingHours,
-    ):
+    watched = (
+        planning.Characteristic, planning.Closure, planning.Product, planning.Resource,
+        planning.ServiceType, planning.Territory, planning.TimeOff, planning.WorkingHours,
+    )  # fmt: skip
+    for model in watched:
         post_save.connect(_changed, sender=model, dispatch_uid=f"planning-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"planning-del-{model.__name__}")
     for through in (
-        Resource.territories.through,
-        Resource.characteristics.through,
-        ServiceType.required_characteristics.through,
-        ServiceType.products.through,
+        planning.Resource.territories.through,
+        planning.Resource.characteristics.through,
+        planning.ServiceType.required_characteristics.through,
+        planning.ServiceType.products.through,
     ):
         m2m_changed.connect(_changed, sender=through, dispatch_uid=f"planning-m2m-{through}")

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.optouts import CustomerOptOut
+
 
 class Survey(models.Model):
     """Questions a dispatcher edits in admin, asked after the visits of the service types it
@@ -124,16 +126,8 @@ class Answer(models.Model):
         return self.value
 
 
-class OptOut(models.Model):
+class OptOut(CustomerOptOut):
     """A customer who unsubscribed from survey mails (the link in each of them)."""
-
-    customer = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "survey opt-out"
-
-    def __str__(self) -> str:
-        return f"Opt-out of customer {self.customer_id}"

@@ -249,13 +249,5 @@ def feedback_states(appointments: Iterable[Appointment]) -> None:
 # --- Unsubscribing ---------------------------------------------------------------------------
 
 
-def opted_out(customer_id: int) -> bool:
-    return OptOut.objects.filter(customer_id=customer_id).exists()
-
-
 def unsubscribe(customer_id: int) -> None:
-    OptOut.objects.get_or_create(customer_id=customer_id)
-
-
-def resubscribe(customer_id: int) -> None:
-    OptOut.objects.filter(customer_id=customer_id).delete()
+    OptOut.add(customer_id)

@@ -13,7 +13,7 @@ from scheduling.models import Appointment, zone_for
 from scheduling.views import Customer, customer_account, customer_required, own_appointment
 from surveys import links, services
 from surveys.forms import ResponseForm
-from surveys.models import Response
+from surveys.models import OptOut, Response
 
 
 @customer_required
@@ -100,7 +100,7 @@ def _not_our_link(request: HttpRequest) -> HttpResponse:
 
 
 unsubscribe = unsubscribe_view(
-    services,
+    OptOut,
     customer_of=links.customer_of,
     template="surveys/unsubscribe.html",
     bad_link=_not_our_link,

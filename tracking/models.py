@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from common.optouts import CustomerOptOut
 from scheduling.models import Resource
 
 
@@ -127,20 +128,12 @@ class Notice(models.Model):
         return f"{self.get_kind_display()}, appointment {self.appointment_id}"
 
 
-class NoticeOptOut(models.Model):
+class NoticeOptOut(CustomerOptOut):
     """A customer who unsubscribed from the on-the-way notices (the link in each of them).
     Booking, change and cancel mails still go."""
 
-    customer = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
     class Meta:
         verbose_name = "notice opt-out"
-
-    def __str__(self) -> str:
-        return f"Opt-out of customer {self.customer_id}"
 
 
 class DispatchMap(Resource):

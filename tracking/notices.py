@@ -223,19 +223,3 @@ def _estimate(
         speed_mps=position.speed,
         travel_speed_kmh=SchedulingSettings.current().travel_speed_kmh,
     )
-
-
-# --- Unsubscribing (the link in each notice) -------------------------------------------------
-
-
-def opted_out(customer_id: int) -> bool:
-    return NoticeOptOut.objects.filter(customer_id=customer_id).exists()
-
-
-def unsubscribe(customer_id: int) -> None:
-    """No more of these notices for the customer; asking twice is harmless."""
-    NoticeOptOut.objects.get_or_create(customer_id=customer_id)
-
-
-def resubscribe(customer_id: int) -> None:
-    NoticeOptOut.objects.filter(customer_id=customer_id).delete()
