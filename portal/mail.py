@@ -1,10 +1,12 @@
 """Django's mail backend for the whole project: each message becomes an outbox row in the
-caller's transaction, and its delivery task is enqueued once that transaction commits, so a
-rolled-back change sends nothing and a committed one is never forgotten."""
+caller's transaction, and a worker is nudged to deliver it once that transaction commits
+(portal.tasks.nudge), so a rolled-back change sends nothing and a committed one is never
+forgotten."""
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 
+from common.inserts import insert
 from portal import outbox, tasks
 from portal.models import OutboxMessage, is_closed_address
 
@@ -17,11 +19,15 @@ class OutboxBackend(BaseEmailBackend):
             recipients = [r for r in message.recipients() if not is_closed_address(r)]
             if not recipients:
                 continue
-            row = OutboxMessage.objects.create(
-                subject=str(message.subject)[:998],
-                to=", ".join(recipients),
-                from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-                payload=outbox.serialize(message),
+            row = insert(
+                OutboxMessage(
+                    subject=str(message.subject)[:998],
+                    to=", ".join(recipients),
+                    from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+                    payload=outbox.serialize(message),
+                )
             )
             ids.append(row.pk)
-        return tasks.enqueue_on_commit(ids)
+        if ids:
+            tasks.nudge_on_commit()
+        return len(ids)

@@ -166,6 +166,12 @@ def retry_window() -> timedelta:
     return timedelta(seconds=sum(retry_delay(n) for n in range(settings.MAIL_MAX_RETRIES)))
 
 
+def waiting(*, limit: int) -> list[int]:
+    """The oldest queued messages never tried: those a nudge asks a worker to deliver."""
+    queued = OutboxMessage.objects.filter(status=Status.QUEUED, attempts=0)
+    return list(queued.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
 def stale(*, older_than_seconds: int = 600, now: datetime | None = None) -> list[int]:
     """Messages no task will deliver, to enqueue again: never tried, because their enqueue
     failed (the broker was down); tried but left without a retry for longer than the whole

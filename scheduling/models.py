@@ -246,6 +246,12 @@ class Product(models.Model):
         return self.name
 
 
+# A visit fits in one working window, which is one local day's hours: never longer than a
+# day. Held by a constraint, reading a technician's appointments can look no further back
+# than this before the time asked about (planning.load_stops).
+LONGEST_VISIT = timedelta(days=1)
+
+
 class ServiceType(models.Model):
     """The kind of visit: how long it takes and what skills it needs."""
 
@@ -267,7 +273,12 @@ class ServiceType(models.Model):
                 condition=models.Q(duration__gt=timedelta(0)),
                 name="service_type_positive_duration",
                 violation_error_message="The duration must be more than zero.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration__lte=LONGEST_VISIT),
+                name="service_type_at_most_a_day",
+                violation_error_message="A visit can take at most 24 hours.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -400,7 +411,12 @@ class Appointment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start__lt=models.F("end")), name="appointment_start_before_end"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__lte=models.F("start") + LONGEST_VISIT),
+                name="appointment_at_most_a_day",
+                violation_error_message="A visit can take at most 24 hours.",
+            ),
         ]
         # PostgreSQL also has an exclusion constraint, appointment_no_overlap, over
         # (resource, [start, end)) for active states; see migration 0003.

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from common.inserts import insert
 from scheduling import notifications
 from scheduling.catalogue import catalogue
 from scheduling.models import (
@@ -105,17 +106,19 @@ def _book(*, account, customer, product, service_type, start, comments, token, n
     settings = SchedulingSettings.current()
     check_start(account, start, settings, now)
     choice = lock_best_resource(account, service_type, start, settings)
-    appointment = Appointment.objects.create(
-        service_account=account,
-        customer=customer,
-        product=product,
-        service_type=service_type,
-        resource_id=choice.resource_id,
-        start=start,
-        end=start + service_type.duration,
-        comments=comments,
-        travel_distance_km=round(choice.distance_km, 3),
-        booking_token=token,
+    appointment = insert(
+        Appointment(
+            service_account=account,
+            customer=customer,
+            product=product,
+            service_type=service_type,
+            resource_id=choice.resource_id,
+            start=start,
+            end=start + service_type.duration,
+            comments=comments,
+            travel_distance_km=round(choice.distance_km, 3),
+            booking_token=token,
+        )
     )
     record_event(
         appointment,

@@ -1,6 +1,7 @@
 """The appointment rows every service writes: locked before a change, and a history event
 for each change."""
 
+from common.inserts import insert
 from scheduling.models import Appointment, AppointmentEvent
 
 
@@ -14,4 +15,4 @@ def locked(appointment: Appointment) -> Appointment:
 
 
 def record_event(appointment: Appointment, *, by, kind: str, **fields) -> AppointmentEvent:
-    return AppointmentEvent.objects.create(appointment=appointment, by=by, kind=kind, **fields)
+    return insert(AppointmentEvent(appointment=appointment, by=by, kind=kind, **fields))

@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from celery.signals import after_task_publish
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail import EmailMessage, send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from portal import outbox
+from portal import outbox, tasks
 from portal.models import OutboxMessage
-from portal.tasks import deliver
+from portal.tasks import deliver, send_waiting
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -54,22 +55,111 @@ def published():
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_mail_is_enqueued_when_its_transaction_commits_and_the_worker_delivers_it(
+def test_a_worker_is_nudged_when_the_mail_commits_and_delivers_it(
     celery_worker, smtp_server, published
 ):
     with transaction.atomic():
         send_mail("Hello", "Body text", None, ["pat@example.com"])
         row = OutboxMessage.objects.get()
         assert (row.subject, row.to, row.status) == ("Hello", "pat@example.com", "queued")
-        # Enqueued now, the worker could look for a row it cannot see yet.
+        # Nudged now, the worker could look for a row it cannot see yet.
         assert published == []
 
-    assert published == [(deliver.name, [row.pk])]
+    assert published == [(send_waiting.name, [])]
     assert wait_for(lambda: smtp_server.messages_to("pat@example.com"))
     [message] = smtp_server.messages_to("pat@example.com")
     assert (message["Subject"], message.get_content().strip()) == ("Hello", "Body text")
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """The tasks published, held here instead of reaching a worker: (task name, arguments,
+    options). The test plays the worker."""
+    sent = []
+    for task in (send_waiting, deliver):
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args=(), kwargs=None, _name=task.name, **options: sent.append(
+                (_name, list(args), options)
+            ),
+        )
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mails_committed_before_the_worker_starts_share_one_task(held):
+    for n in range(5):
+        with transaction.atomic():
+            send_mail(f"Hello {n}", "Body", None, [f"pat{n}@example.com"])
+    assert [(name, args) for name, args, _ in held] == [(send_waiting.name, [])]
+
+    # The worker takes the task: every waiting mail is sent, once.
+    assert send_waiting() == 5
+    assert sorted(m.to[0] for m in mail.outbox) == [f"pat{n}@example.com" for n in range(5)]
+    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert send_waiting() == 0
+    assert len(mail.outbox) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_committed_once_the_task_started_nudges_again(held):
+    send_mail("First", "Body", None, ["pat@example.com"])
+    send_mail("Second", "Body", None, ["pat@example.com"])
+    assert len(held) == 1
+    send_waiting()
+    send_mail("Third", "Body", None, ["pat@example.com"])
+    assert [name for name, _, _ in held] == [send_waiting.name] * 2
+    send_waiting()
+    assert [m.subject for m in mail.outbox] == ["First", "Second", "Third"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_queue_is_shared_with_another_worker(held, monkeypatch):
+    monkeypatch.setattr(tasks, "WAITING_BATCH", 3)
+    for n in range(4):
+        send_mail(f"Hello {n}", "Body", None, ["pat@example.com"])
+    held.clear()
+    cache.delete(tasks.NUDGE_KEY)  # as when the worker starts the first task
+
+    assert send_waiting() == 3
+    # Three taken, so more may wait: another task is on its way for them.
+    assert [name for name, _, _ in held] == [send_waiting.name]
+    assert send_waiting() == 1
+    assert len(mail.outbox) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_attempt_that_fails_goes_on_with_the_retries(settings, held):
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.RefusingBackend"
+    send_mail("Hello", "Body", None, ["pat@example.com"])
+    row = OutboxMessage.objects.get()
+    held.clear()
+
+    send_waiting()
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("queued", 1)
+    # deliver's second attempt, after the first retry's wait, as if its first had failed.
+    [(name, args, options)] = held
+    assert (name, args) == (deliver.name, [row.pk])
+    assert options["retries"] == 1
+    assert options["countdown"] == outbox.retry_delay(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_whose_nudge_failed_is_found_by_the_sweep(monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(send_waiting, "apply_async", broker_down)
+    send_mail("Hello", "Body", None, ["pat@example.com"])  # committed; the nudge is logged
+    row = OutboxMessage.objects.get()
+    assert row.status == "queued"
+    later = row.created_at + timedelta(minutes=11)
+    assert outbox.stale(now=later) == [row.pk]
 
 
 def test_a_rolled_back_transaction_leaves_no_mail():
