@@ -5,19 +5,27 @@ writes (the appointment, its history event, its mail).
 event here, against 125 µs for the same statement made once (README.md, "Speed").
 This writes the same columns with the same values (each field's `pre_save`, so `auto_now`
 and `auto_now_add` work, then `get_db_prep_save`), and marks the instance saved. It sends no
-`pre_save`/`post_save` signals: use it only for models nothing listens to, and only with
-plain values (no expressions)."""
+`pre_save`/`post_save` signals, so it refuses a model something listens to; and it takes plain
+values only (no expressions)."""
 
 import functools
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, signals
 
 
 def insert(obj: Model, *, using: str = DEFAULT_DB_ALIAS) -> Model:
     """Write `obj` as a new row and give it its primary key."""
-    fields, sql = _statement(type(obj), using)
+    model = type(obj)
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise TypeError(f"{model.__name__} has save signal receivers: use save()")
     connection = connections[using]
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        obj.save(force_insert=True, using=using)
+        return obj
+    # As save(): a related object not saved yet is an error, not a NULL.
+    obj._prepare_related_fields_for_save(operation_name="save")
+    fields, sql = _statement(model, using)
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
     # As Model.save: a failed insert inside atomic() leaves that block to be rolled back.
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:

@@ -1,13 +1,16 @@
 """Celery tasks: ids in, a call to the outbox or a service, safe to run twice."""
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from functools import partial
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal import outbox, services
@@ -30,22 +33,28 @@ def send_waiting() -> int:
     """Deliver the mail that waits in the outbox, never tried yet: what one nudge (or
     several) asked for. A first attempt that fails goes on with deliver's retries."""
     # First, so that a mail committed from now on nudges again: none is left waiting.
-    cache.delete(NUDGE_KEY)
+    try:
+        cache.delete(NUDGE_KEY)
+    except Exception:
+        log.exception("Could not clear the outbox's nudge")  # it expires
     ids = outbox.waiting(limit=WAITING_BATCH)
-    if len(ids) == WAITING_BATCH:
-        nudge()  # more wait: another worker takes the next ones meanwhile
     for pk in ids:
         error = outbox.deliver(pk, last_try=settings.MAIL_MAX_RETRIES == 0)
         if error is not None:
-            deliver.apply_async((pk,), retries=1, countdown=outbox.retry_delay(0), declare=[])
+            try:
+                deliver.apply_async((pk,), retries=1, countdown=outbox.retry_delay(0), declare=[])
+            except Exception:
+                # Queued with one attempt made: the stale-mail sweep takes it up.
+                log.exception("Could not enqueue the retry of outbox message %s", pk)
+    if len(ids) == WAITING_BATCH:
+        nudge()  # more may wait, now the next ones: this batch's are claimed
     return len(ids)
 
 
 # At most one send_waiting task on its way: the first mail committed sets this key and
 # publishes it, and the mails committed until that task starts only find the key set. A
 # Celery publish cost a booking 1.1 ms of its 7 ms of app CPU beyond the baseline's (README.md,
-# "Speed"); setting a key costs a tenth of that. The key expires in case that publish failed;
-# the requeue_stale_mail sweep then picks up what waited longest.
+# "Speed"); setting a key costs a tenth of that. The key expires in case it outlives its task.
 NUDGE_KEY = "portal:outbox-nudged"
 NUDGE_TTL = 60
 WAITING_BATCH = 50
@@ -53,19 +62,34 @@ WAITING_BATCH = 50
 
 def nudge() -> None:
     """Have a worker deliver the waiting mail (send_waiting), unless one is on its way."""
+    if _nudges_are_shared():
+        try:
+            if not cache.add(NUDGE_KEY, 1, timeout=NUDGE_TTL):
+                return
+        except Exception:
+            log.exception("Could not read the outbox's nudge; publishing anyway")
     try:
-        if cache.add(NUDGE_KEY, 1, timeout=NUDGE_TTL):
-            # declare=[]: the worker declares the queue it reads; on the Redis transport a
-            # message needs none to be queued, and declaring on every publish cost a sixth
-            # of it.
-            send_waiting.apply_async(declare=[])
+        # declare=[]: the worker declares the queue it reads; on the Redis transport a
+        # message needs none to be queued, and declaring on every publish cost a sixth of it.
+        send_waiting.apply_async(declare=[])
     except Exception:
-        # The rows are committed; the periodic sweep finds them once the broker is back.
+        # The rows are committed; the next nudge, or the periodic sweep, finds them.
         log.exception("Could not nudge the outbox")
+        with contextlib.suppress(Exception):
+            cache.delete(NUDGE_KEY)
+
+
+def _nudges_are_shared() -> bool:
+    """Whether the worker that clears the key sees the one this process set: a cache in this
+    process only (no REDIS_URL) is, for tasks run here (make run) but not for a worker."""
+    local = isinstance(caches["default"], (LocMemCache, DummyCache))
+    return settings.CELERY_TASK_ALWAYS_EAGER or not local
 
 
 def nudge_on_commit() -> None:
-    transaction.on_commit(nudge)
+    """Nudge once the current transaction commits: once, however many mails it writes."""
+    if not any(callback is nudge for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(nudge)
 
 
 def enqueue(message_id: int) -> None:

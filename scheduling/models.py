@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from scheduling.timelabels import DISPATCH, local_text
@@ -412,8 +413,15 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start__lt=models.F("end")), name="appointment_start_before_end"
             ),
+            # As a length (end - start), not as start + 1 day: in a session whose time zone
+            # has DST, PostgreSQL's "1 day" past a change is 23 or 25 hours.
             models.CheckConstraint(
-                condition=models.Q(end__lte=models.F("start") + LONGEST_VISIT),
+                condition=LessThanOrEqual(
+                    models.ExpressionWrapper(
+                        models.F("end") - models.F("start"), output_field=models.DurationField()
+                    ),
+                    LONGEST_VISIT,
+                ),
                 name="appointment_at_most_a_day",
                 violation_error_message="A visit can take at most 24 hours.",
             ),

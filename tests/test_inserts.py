@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -96,3 +97,32 @@ def test_an_event_names_its_appointment(appointment, alice):
         )
     )
     assert AppointmentEvent.objects.filter(pk=event.pk, appointment=appointment, by=alice).exists()
+
+
+def test_it_refuses_a_model_something_listens_to(db):
+    def receiver(**kwargs):
+        pass
+
+    row = OutboxMessage(subject="Hi", to="a@example.com", from_email="p@example.com", payload={})
+    post_save.connect(receiver, sender=OutboxMessage)
+    try:
+        with pytest.raises(TypeError, match="save signal receivers"):
+            insert(row)
+    finally:
+        post_save.disconnect(receiver, sender=OutboxMessage)
+    assert insert(row).pk is not None
+
+
+def test_an_unsaved_related_object_is_an_error_as_with_save(account, technician, repair):
+    start = timezone.now() + timedelta(days=3)
+    unsaved = Appointment(
+        service_account=account,
+        resource=technician,
+        service_type=repair,
+        product=repair.products.first(),
+        start=start,
+        end=start + repair.duration,
+    )
+    event = AppointmentEvent(appointment=unsaved, kind=AppointmentEvent.Kind.BOOKED)
+    with pytest.raises(ValueError, match="unsaved related object 'appointment'"):
+        insert(event)

@@ -150,6 +150,48 @@ def test_a_first_attempt_that_fails_goes_on_with_the_retries(settings, held):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_long_queue_in_one_request_is_all_sent_when_tasks_run_in_process(settings, monkeypatch):
+    # make run: tasks run in the process, each batch's follow-up task inside the one before.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setattr(tasks, "WAITING_BATCH", 3)
+    looks = []
+    waiting = outbox.waiting
+    monkeypatch.setattr(outbox, "waiting", lambda **kw: looks.append(waiting(**kw)) or looks[-1])
+    with transaction.atomic():
+        for n in range(10):
+            send_mail(f"Hello {n}", "Body", None, ["pat@example.com"])
+    assert sorted(m.subject for m in mail.outbox) == sorted(f"Hello {n}" for n in range(10))
+    # Each task took the next three: none looked again at mail another had taken.
+    assert [len(ids) for ids in looks] == [3, 3, 3, 1]
+    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_that_cannot_be_reached_still_publishes_the_nudge(held, monkeypatch):
+    def cache_down(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(cache, "add", cache_down)
+    send_mail("First", "Body", None, ["pat@example.com"])
+    send_mail("Second", "Body", None, ["pat@example.com"])
+    # Without the key, each commit publishes (as before nudges): none waits for the sweep.
+    assert [name for name, _, _ in held] == [send_waiting.name] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nudge_whose_publish_failed_lets_the_next_mail_try_again(monkeypatch, held):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    with monkeypatch.context() as down:
+        down.setattr(send_waiting, "apply_async", broker_down)
+        send_mail("First", "Body", None, ["pat@example.com"])
+    assert cache.get(tasks.NUDGE_KEY) is None
+    send_mail("Second", "Body", None, ["pat@example.com"])
+    assert [name for name, _, _ in held] == [send_waiting.name]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_mail_whose_nudge_failed_is_found_by_the_sweep(monkeypatch):
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError(111, "Connection refused")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import factory
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,3 +113,30 @@ def _rows_read(node) -> int:
         removed = node.get("Rows Removed by Filter", 0)
         removed += node.get("Rows Removed by Index Recheck", 0)
     return removed + sum(_rows_read(child) for child in node.get("Plans", []))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_names_what_it_would_refuse():
+    executor = MigrationExecutor(connection)
+    before = [("scheduling", "0008_day_board")]
+    after = [("scheduling", "0009_visits_at_most_a_day")]
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        product = old.get_model("scheduling", "Product").objects.create(name="Boiler")
+        install = old.get_model("scheduling", "ServiceType").objects.create(
+            name="Two-day install", duration=timedelta(days=2)
+        )
+        install.products.add(product)
+        executor = MigrationExecutor(connection)
+        with pytest.raises(RuntimeError, match=r"service types \['Two-day install'\]"):
+            executor.migrate(after)
+
+        install.duration = timedelta(hours=8)
+        install.save()
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        assert ServiceType.objects.get(name="Two-day install").duration == timedelta(hours=8)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
