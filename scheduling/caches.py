@@ -87,11 +87,25 @@ def _changed_in_this_transaction() -> bool:
     return any(callback is bump_planning_version for _, callback, _ in connection.run_on_commit)
 
 
-def _changed(**kwargs) -> None:
+def changed() -> None:
+    """Renew every process's caches once the current transaction commits: for a change made
+    without model signals (QuerySet.update)."""
     # After the commit: bumped earlier, another process could load the old rows again
     # under the new version and keep them. The change is done whatever the bump does: a
     # failed one is logged, and the version's expiry makes up for it.
     transaction.on_commit(bump_planning_version, robust=True)
+
+
+def _changed(**kwargs) -> None:
+    changed()
+
+
+def watch(model) -> None:
+    """Renew the caches after every committed save or delete of `model` too: for an app
+    above scheduling that keeps its own rows in a per_planning_version cache."""
+    label = model._meta.label
+    post_save.connect(_changed, sender=model, dispatch_uid=f"planning-save-{label}")
+    post_delete.connect(_changed, sender=model, dispatch_uid=f"planning-del-{label}")
 
 
 def watch_planning_data() -> None:

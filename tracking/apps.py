@@ -10,9 +10,14 @@ class TrackingConfig(AppConfig):
     verbose_name = "Tracking"
 
     def ready(self) -> None:
+        from scheduling import caches
         from scheduling.signals import appointment_transitioned
         from tracking import notices
+        from tracking.models import Device
 
+        # The location endpoints keep devices per process (tracking.devices): a pairing, an
+        # edit or a deletion renews them everywhere once it commits.
+        caches.watch(Device)
         post_migrate.connect(_create_partitions, sender=self, dispatch_uid="ping-partitions")
         appointment_transitioned.connect(notices.transitioned, dispatch_uid="tracking-notices")
 

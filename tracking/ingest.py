@@ -94,6 +94,8 @@ def accept(device: Device, points: Sequence[Any], *, now: datetime) -> Outcome:
         else:
             outcome.rejected.append(Rejection(index, "recorded_at", "off duty: not kept"))
     seen = devices.seen_due(device, now)
+    if seen:
+        devices.seen_asked(device.pk, now)
     if rows:
         _publish(device, rows, received_at=now, seen=seen)
     elif seen:
