@@ -106,7 +106,11 @@ def revoke(*, device: Device, now: datetime | None = None) -> bool:
     )
     if revoked:
         device.revoked_at, device.pairing_code_hash, device.pairing_expires_at = now, "", None
-        caches.changed()  # an update() sends no signal: the kept devices are renewed here
+    # An update() sends no signal: the kept devices are renewed here, after the commit. On
+    # every call, a device revoked before too: should that renewal have been lost (the cache
+    # unreachable; logged), revoking again renews them at once rather than at the version's
+    # expiry (10 minutes).
+    caches.changed()
     return bool(revoked)
 
 

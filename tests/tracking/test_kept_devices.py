@@ -36,6 +36,17 @@ def test_a_device_revoked_in_admin_is_refused_at_its_next_batch(client, phone):
     assert response.status_code == 401
 
 
+def test_revoking_again_renews_the_kept_devices_once_more(client, phone, monkeypatch):
+    from scheduling import caches
+
+    assert devices.revoke(device=phone.device)
+    before = caches.planning_version()
+    # Already revoked: nothing changes in the database, but every process renews its devices
+    # (in case the first renewal was lost).
+    assert not devices.revoke(device=phone.device)
+    assert caches.planning_version() != before
+
+
 def test_a_device_paired_again_refuses_its_old_token_at_once(client, phone):
     assert post(client, phone, {"pings": [point()]}).status_code == 202  # kept now
     code = devices.make_pairing_code(device=phone.device)
