@@ -101,8 +101,8 @@ def _changed(**kwargs) -> None:
 
 
 def watch(model) -> None:
-    """Renew the caches after every committed save or delete of `model` too: for an app
-    above scheduling that keeps its own rows in a per_planning_version cache."""
+    """Renew the caches after every committed save or delete of `model`: scheduling's
+    planning models, and those an app above it keeps in a per_planning_version cache."""
     label = model._meta.label
     post_save.connect(_changed, sender=model, dispatch_uid=f"planning-save-{label}")
     post_delete.connect(_changed, sender=model, dispatch_uid=f"planning-del-{label}")
@@ -118,8 +118,7 @@ def watch_planning_data() -> None:
         planning.ServiceType, planning.Territory, planning.TimeOff, planning.WorkingHours,
     )  # fmt: skip
     for model in watched:
-        post_save.connect(_changed, sender=model, dispatch_uid=f"planning-save-{model.__name__}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"planning-del-{model.__name__}")
+        watch(model)
     for through in (
         planning.Resource.territories.through,
         planning.Resource.characteristics.through,

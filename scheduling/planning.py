@@ -168,7 +168,7 @@ def load_stops(
 
     Every booking reads these twice (to rank the resources, then for the chosen one under
     its lock), so the statement is written once here rather than built by the ORM each time:
-    building it cost more than running it (bench/README.md, "Booking")."""
+    building it cost more than running it (README.md, "Speed")."""
     ops = connection.ops
     params = [
         *resource_ids,

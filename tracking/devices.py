@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from scheduling import caches
-from scheduling.caches import per_planning_version
 from scheduling.models import Resource
 from tracking import tokens
 from tracking.models import Device
@@ -169,7 +168,7 @@ def note_seen(device_id: int, now: datetime) -> None:
 # or a revocation (revoke, below) commits, so a revoked or re-paired token is refused from
 # the next request on. An unknown token is kept too, as None: a flood of them costs what a
 # lookup cost before, and pushes out the oldest kept devices, never more memory.
-@per_planning_version(maxsize=20_000)
+@caches.per_planning_version(maxsize=20_000)
 def _kept_by_hash(digest: str) -> Device | None:
     return _by_hash(digest)
 
