@@ -8,7 +8,8 @@ PORT ?= 8000
 # The test suite runs against the real services; override for another machine.
 TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} \
-	CELERY_BROKER_URL=$${TEST_BROKER_URL:-redis://127.0.0.1:6379/15}
+	CELERY_BROKER_URL=$${TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	INGEST_BROKER_URL=$${TEST_INGEST_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}
 
 .PHONY: run test suite lint bench clean
 

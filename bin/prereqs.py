@@ -1,7 +1,8 @@
 """What `make test` needs before its slow steps, checked (and started) first:
 
-- PostgreSQL and Redis answering at the suite's URLs (DATABASE_URL, REDIS_URL and
-  CELERY_BROKER_URL, which the Makefile fills from TEST_*). When one is down at its local
+- PostgreSQL, Redis and RabbitMQ answering at the suite's URLs (DATABASE_URL, REDIS_URL,
+  CELERY_BROKER_URL and INGEST_BROKER_URL, which the Makefile fills from TEST_*; RabbitMQ takes
+  the location batches, as in docker-compose.yml). When one is down at its local
   default address and installed, it is started the way this kind of machine starts it; a
   server elsewhere is left alone.
 - A Chromium for the browser tests: E2E_CHROMIUM if set, else the system's on PATH, else
@@ -67,12 +68,20 @@ def redis_start() -> list[str] | None:
             "--logfile", "/var/log/redis/ci.log"]  # fmt: skip
 
 
+def rabbitmq_start() -> list[str] | None:
+    command = shutil.which("rabbitmq-server")
+    return [command, "-detached"] if command else None
+
+
 POSTGRESQL = Service("PostgreSQL", "TEST_DATABASE_URL", 5432, "postgresql", postgresql_start)
 REDIS = Service(
     "Redis", "TEST_REDIS_URL", 6379, "redis-server", redis_start,
     directories=("/var/lib/redis", "/var/log/redis"),
 )  # fmt: skip
 BROKER = replace(REDIS, variable="TEST_BROKER_URL")  # the same Redis, another database
+RABBITMQ = Service(
+    "RabbitMQ", "TEST_INGEST_BROKER_URL", 5672, "rabbitmq-server", rabbitmq_start
+)  # fmt: skip
 
 
 def answers(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -184,6 +193,7 @@ def main() -> int:
         ensure_running(POSTGRESQL, environ.get("DATABASE_URL", ""))
         ensure_running(REDIS, environ.get("REDIS_URL", ""))
         ensure_running(BROKER, environ.get("CELERY_BROKER_URL", ""))
+        ensure_running(RABBITMQ, environ.get("INGEST_BROKER_URL", ""), wait=60)
     except Missing as missing:
         print(missing, file=sys.stderr)
         return 1

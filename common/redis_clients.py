@@ -44,6 +44,7 @@ class Channel(kombu_redis.Channel):
 
 
 class Transport(kombu_redis.Transport):
-    """CELERY_BROKER_TRANSPORT: kombu's Redis transport with Channel."""
+    """kombu's Redis transport with Channel: the transport of redis:// broker URLs
+    (portal.celery)."""
 
     Channel = Channel

@@ -10,8 +10,15 @@ from celery.signals import (
     worker_init,
 )
 from django.core.management.base import SystemCheckError
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+# kombu picks each broker connection's transport by its URL's scheme: for redis://, kombu's
+# own with the Redis client kept (common/redis_clients.py). Set by scheme, not for the whole
+# app (broker_transport), because the ingest worker reads from a broker of its own
+# (tracking/ingest_worker.py).
+TRANSPORT_ALIASES["redis"] = "common.redis_clients:Transport"
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -305,10 +305,23 @@ if _longest_mail_wait >= CELERY_VISIBILITY_TIMEOUT:
         f"({_longest_mail_wait:.0f} s with MAIL_RETRY_DELAY and MAIL_MAX_RETRIES), "
         f"not {CELERY_VISIBILITY_TIMEOUT}"
     )
-# kombu's Redis transport, keeping its Redis client (common/redis_clients.py).
-if CELERY_BROKER_URL.startswith("redis://"):
-    CELERY_BROKER_TRANSPORT = "common.redis_clients:Transport"
+# Location batches may have a broker of their own (the ingest worker consumes from it:
+# `celery -A tracking.ingest_worker`). RabbitMQ tracks every delivery on the worker's
+# connection, so a worker killed (-9) mid-batch hands back at once all it held, the message it
+# was taking included, which kombu's Redis transport can lose (README, "Technicians'
+# locations"). Empty: the ingest queue is on CELERY_BROKER_URL.
+INGEST_BROKER_URL = env_str("INGEST_BROKER_URL")
+_ingest_scheme = INGEST_BROKER_URL.partition("://")[0]
+if INGEST_BROKER_URL and _ingest_scheme not in {"amqp", "amqps", "redis"}:
+    raise ImproperlyConfigured(  # the scheme only: the URL may hold a password
+        f"INGEST_BROKER_URL must be an amqp://, amqps:// or redis:// URL, or empty to use "
+        f"CELERY_BROKER_URL, not {_ingest_scheme!r}"
+    )
+# Each broker's transport follows its URL (Redis: portal.celery's, which keeps its client).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # RabbitMQ: a publish returns once the broker has taken the message (publisher confirms),
+    # so a 202 means queued.
+    "confirm_publish": True,
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Look for such messages every 10 s (a timer each second, a Redis scan every tenth).
     "unacked_restore_interval": 1,

@@ -3,6 +3,7 @@
 import contextlib
 import logging
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
 from celery import shared_task
@@ -12,6 +13,7 @@ from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu import pools
 
 from portal import outbox, services
 
@@ -71,7 +73,8 @@ def nudge() -> None:
     try:
         # declare=[]: the worker declares the queue it reads; on the Redis transport a
         # message needs none to be queued, and declaring on every publish cost a sixth of it.
-        send_waiting.apply_async(declare=[])
+        with mail_producer() as producer:
+            send_waiting.apply_async(declare=[], producer=producer)
     except Exception:
         # The rows are committed; the next nudge, or the periodic sweep, finds them.
         log.exception("Could not nudge the outbox")
@@ -86,6 +89,17 @@ def _nudges_are_shared() -> bool:
     return settings.CELERY_TASK_ALWAYS_EAGER or not local
 
 
+def mail_producer() -> AbstractContextManager:
+    """The producer that reaches the mail worker, for `apply_async`: None (the app's own)
+    wherever the app writes to CELERY_BROKER_URL; in the ingest worker, which writes to the
+    ingest broker (portal.ingest_worker), one on CELERY_BROKER_URL."""
+    url = settings.CELERY_BROKER_URL
+    app = send_waiting.app
+    if not url or app.conf.broker_write_url == url:
+        return nullcontext(None)
+    return pools.producers[app.connection_for_write(url)].acquire(block=True)
+
+
 def nudge_on_commit() -> None:
     """Nudge once the current transaction commits: once, however many mails it writes."""
     if not any(callback is nudge for _, callback, _ in connection.run_on_commit):
@@ -94,7 +108,8 @@ def nudge_on_commit() -> None:
 
 def enqueue(message_id: int) -> None:
     try:
-        deliver.apply_async((message_id,), declare=[])  # declare=[]: see nudge
+        with mail_producer() as producer:
+            deliver.apply_async((message_id,), declare=[], producer=producer)  # see nudge
     except Exception:
         # The row is committed; the periodic sweep enqueues it again once the broker is back.
         log.exception("Could not enqueue outbox message %s", message_id)

@@ -21,11 +21,9 @@ from uuid import UUID
 
 from celery.result import EagerResult
 from django.conf import settings
-from kombu.exceptions import KombuError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-from redis.exceptions import RedisError
 
-from tracking import devices, pings, privacy
+from tracking import devices, ingest_queue, pings, privacy
 from tracking.models import Device
 from tracking.tasks import store_pings
 
@@ -141,19 +139,19 @@ def _row(point: Point) -> list:
 
 def _publish(device: Device, rows: list[list], *, received_at: datetime, seen: bool) -> None:
     try:
-        result = store_pings.apply_async(
-            (device.pk, device.resource_id, received_at.isoformat(), rows),
-            # The worker moves the device's "last seen" on with the batch when it is due.
-            {"seen": True} if seen else None,
-            # Celery otherwise writes a repr of the points into the message's headers for
-            # its logs: a third of the publishing CPU, and locations in the logs.
-            argsrepr="",
-            kwargsrepr="",
-            # The ingest worker declares its queue; declaring it again on every publish
-            # cost a sixth of the publishing CPU (portal.tasks.enqueue).
-            declare=[],
-        )
-    except (KombuError, RedisError, OSError) as exc:
+        with ingest_queue.producer() as producer:
+            result = store_pings.apply_async(
+                (device.pk, device.resource_id, received_at.isoformat(), rows),
+                # The worker moves the device's "last seen" on with the batch when it is due.
+                {"seen": True} if seen else None,
+                # Celery otherwise writes a repr of the points into the message's headers for
+                # its logs: a third of the publishing CPU, and locations in the logs.
+                argsrepr="",
+                kwargsrepr="",
+                declare=ingest_queue.declare(),
+                producer=producer,
+            )
+    except ingest_queue.UNAVAILABLE as exc:
         # Unreachable after the publish's own retries, or full (Redis refuses writes rather
         # than evict queued batches): nothing is accepted, and the device sends it again.
         log.warning("Location batch not queued (%s): %s", type(exc).__name__, exc)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from celery import Celery
 from celery.signals import after_task_publish
+from django.conf import settings
 from django.utils import timezone
 
 from tests.conftest import ROOT, _database_url
@@ -108,19 +110,30 @@ def batch(n: int, *, start=None, step=timedelta(seconds=5)) -> list[dict]:
     return [point(start + i * step) for i in range(n)]
 
 
+def ingest_broker():
+    """A connection to the broker of the `ingest` queue: INGEST_BROKER_URL (RabbitMQ in
+    `make test`), else the app's own."""
+    from portal.celery import app
+
+    return app.connection_for_write(settings.INGEST_BROKER_URL or None)
+
+
 def purge_ingest_queue() -> None:
     """Drop what this process queued for a worker that is not there."""
     from portal.celery import app
 
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("ingest")
+    with ingest_broker() as connection:
+        channel = connection.default_channel
+        app.amqp.queues["ingest"](channel).declare()  # as the worker declares it, if first
+        channel.queue_purge("ingest")
 
 
 class IngestWorker:
-    """A Celery worker on the `ingest` queue only, as the ingest service runs it (a prefetch
-    above the mail worker's 1), on the test database. It can be killed (-9) and started
-    again. Its visibility timeout is short so that the messages a killed worker held come
-    back within the test."""
+    """A Celery worker on the `ingest` queue only, as the ingest service runs it (its own app,
+    reading from the ingest broker; a prefetch above the mail worker's 1), on the test
+    database. It can be killed (-9) and started again. Its visibility timeout is short so
+    that, with the ingest queue on Redis, the messages a killed worker held come back within
+    the test (RabbitMQ hands them back as the connection drops)."""
 
     VISIBILITY_TIMEOUT = 8
     NAME = "ingest-test@%h"
@@ -140,11 +153,9 @@ class IngestWorker:
     def start(self, *, wait: bool = True) -> None:
         """Start it; with `wait`, return once it answers a ping (by then it may have worked
         through a short queue)."""
-        from portal.celery import app
-
         log = open(self.log_path, "a")  # noqa: SIM115 (open as long as the worker runs)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "ingest",
+            [sys.executable, "-m", "celery", "-A", "portal.ingest_worker", "worker", "-Q", "ingest",
              "--pool=solo", "--prefetch-multiplier=50", "--loglevel=INFO",
              "--without-gossip", "--without-mingle", "-n", self.NAME],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -154,7 +165,14 @@ class IngestWorker:
             return
         node = self.NAME.replace("%h", os.uname().nodename)
         deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[node], timeout=0.5):
+        # It answers on its own broker: asked by an app whose broker that is, as
+        # `celery -A portal.ingest_worker inspect ping` asks (docker-compose.yml).
+        # (The URLs of reading and writing, as there: the variable CELERY_BROKER_URL
+        # would win over a plain broker URL.)
+        control = Celery("ingest-test", set_as_current=False)
+        broker = settings.INGEST_BROKER_URL or settings.CELERY_BROKER_URL
+        control.conf.broker_read_url = control.conf.broker_write_url = broker
+        while not control.control.ping(destination=[node], timeout=0.5):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
                 pytest.fail(f"the ingest worker did not start; see {self.log_path}")

@@ -3,7 +3,7 @@ naming the variable (as tests/test_settings.py checks the others)."""
 
 import pytest
 
-from tests.test_settings import loaded_settings
+from tests.test_settings import loaded_settings, manage
 from tests.test_settings import test_a_bad_value_stops_start_up_naming_the_variable as refused
 
 
@@ -17,6 +17,13 @@ from tests.test_settings import test_a_bad_value_stops_start_up_naming_the_varia
         ("INGEST_MAX_SPEED_MPS", "60", "INGEST_MAX_SPEED_MPS", "60.0"),
         ("LOCATION_RETENTION_DAYS", "7", "LOCATION_RETENTION_DAYS", "7"),
         ("CELERY_VISIBILITY_TIMEOUT", "900", "CELERY_BROKER_TRANSPORT_OPTIONS", "900"),
+        (
+            "INGEST_BROKER_URL",
+            "amqp://u:p@mq:5672/v",
+            "INGEST_BROKER_URL",
+            "'amqp://u:p@mq:5672/v'",
+        ),
+        ("INGEST_BROKER_URL", "redis://q:6379/2", "INGEST_BROKER_URL", "'redis://q:6379/2'"),
     ],
 )
 def test_good_values_are_taken(name, value, setting, loaded):
@@ -31,6 +38,8 @@ def test_the_defaults():
     assert loaded["INGEST_MAX_ACCURACY_M"] == "1000.0"
     assert "'visibility_timeout': 600" in loaded["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert loaded["CELERY_TASK_ROUTES"] == "{'tracking.tasks.store_pings': {'queue': 'ingest'}}"
+    assert loaded["INGEST_BROKER_URL"] == "''"  # the app's own broker
+    assert "'confirm_publish': True" in loaded["CELERY_BROKER_TRANSPORT_OPTIONS"]
 
 
 @pytest.mark.parametrize(
@@ -48,3 +57,11 @@ def test_the_defaults():
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
     refused(name, value)  # the same check as for the other settings
+
+
+def test_an_ingest_broker_of_no_known_kind_stops_start_up_without_showing_the_url():
+    result = manage("check", INGEST_BROKER_URL="http://user:s3cret@mq:5672/")
+    assert result.returncode != 0
+    assert "INGEST_BROKER_URL must be an amqp://" in result.stderr
+    assert "'http'" in result.stderr
+    assert "s3cret" not in result.stderr

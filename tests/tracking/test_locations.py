@@ -280,26 +280,37 @@ def test_the_schema_documents_the_endpoint(client):
     assert {"202", "400", "413", "415", "422", "429", "503"} <= set(operation["responses"])
 
 
-@pytest.fixture
-def broker_down(settings, monkeypatch):
-    """The app publishes to a port where no Redis listens."""
+def _forget_connections():
+    # The app keeps its pool of broker connections and producers once made; without them it
+    # makes new ones, to the broker the setting names then.
     from portal.celery import app
 
-    def forget_connections():
-        # The app keeps its pool of broker connections and producers once made; without
-        # them it makes new ones, to the broker the setting names then.
-        app._pool = None
-        app.amqp._producer_pool = None
+    app._pool = None
+    app.amqp._producer_pool = None
 
+
+@pytest.fixture
+def broker_down(settings, monkeypatch):
+    """The ingest queue on the app's own broker, a Redis on a port where nothing listens."""
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    settings.INGEST_BROKER_URL = ""
     settings.CELERY_BROKER_URL = nowhere
     monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads the variable first
-    forget_connections()
+    _forget_connections()
     yield
-    forget_connections()  # the setting and the variable are restored after this
+    _forget_connections()  # the setting and the variable are restored after this
 
 
-def test_an_unreachable_queue_is_a_503_and_nothing_is_accepted(client, phone, broker_down):
+@pytest.fixture
+def ingest_broker_down(settings):
+    """The ingest queue on a broker of its own (INGEST_BROKER_URL), a RabbitMQ on a port where
+    nothing listens."""
+    settings.INGEST_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}//"
+
+
+@pytest.mark.parametrize("down", ["broker_down", "ingest_broker_down"])
+def test_an_unreachable_queue_is_a_503_and_nothing_is_accepted(client, phone, request, down):
+    request.getfixturevalue(down)
     response = post(client, phone, {"pings": batch(2)})
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
