@@ -42,6 +42,27 @@ def _stop_on_bad_settings(**kwargs) -> None:
         raise SystemExit(1) from exc
 
 
+@worker_init.connect
+def _ingest_read_where_it_is_published(sender=None, **kwargs) -> None:
+    """A worker taking the `ingest` queue while INGEST_BROKER_URL is set must read from that
+    broker, or the batches would wait there unseen: `-A portal -Q ingest` is refused, and
+    `-A portal.ingest_worker` named."""
+    from django.conf import settings
+
+    url = settings.INGEST_BROKER_URL
+    if not url or sender is None:
+        return
+    queues = sender.app.amqp.queues
+    if "ingest" in (queues.consume_from or queues) and sender.app.conf.broker_read_url != url:
+        print(
+            "The ingest queue is on INGEST_BROKER_URL: start its worker with "
+            "`celery -A portal.ingest_worker worker -Q ingest`.",
+            file=sys.__stderr__,
+            flush=True,
+        )
+        raise SystemExit(1)
+
+
 @after_setup_logger.connect
 @after_setup_task_logger.connect
 def _scrub_tokens(logger, **kwargs) -> None:

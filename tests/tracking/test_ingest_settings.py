@@ -1,8 +1,13 @@
 """The ingest settings from the environment: good values are taken, a bad one stops start-up
 naming the variable (as tests/test_settings.py checks the others)."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
+from tests.conftest import ROOT
 from tests.test_settings import loaded_settings, manage
 from tests.test_settings import test_a_bad_value_stops_start_up_naming_the_variable as refused
 
@@ -65,3 +70,21 @@ def test_an_ingest_broker_of_no_known_kind_stops_start_up_without_showing_the_ur
     assert "INGEST_BROKER_URL must be an amqp://" in result.stderr
     assert "'http'" in result.stderr
     assert "s3cret" not in result.stderr
+
+
+def test_a_worker_taking_the_ingest_queue_from_the_wrong_broker_is_refused_at_start():
+    """With INGEST_BROKER_URL set, `-A portal -Q ingest` would read the app's broker while the
+    batches wait on the ingest broker: it stops at once, naming the app to use."""
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "ingest",
+         "--pool=solo", "--without-mingle", "--without-gossip"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+            "INGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+        },
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "celery -A portal.ingest_worker worker -Q ingest" in result.stderr
