@@ -148,7 +148,7 @@ def _publish(device: Device, rows: list[list], *, received_at: datetime, seen: b
                 # its logs: a third of the publishing CPU, and locations in the logs.
                 argsrepr="",
                 kwargsrepr="",
-                declare=ingest_queue.declare(),
+                declare=ingest_queue.declare(producer),
                 producer=producer,
             )
     except ingest_queue.UNAVAILABLE as exc:

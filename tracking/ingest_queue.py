@@ -41,10 +41,13 @@ def producer() -> AbstractContextManager:
     return pool.acquire(block=True)
 
 
-def declare() -> list[Queue]:
+def declare(producer) -> list[Queue]:
     """What a publish declares: nothing on the app's own broker (the ingest worker declares
     its queue, and on Redis a message needs no declaration to be queued; declaring on every
-    publish cost a sixth of it), the queue on a broker of its own."""
-    if not settings.INGEST_BROKER_URL:
+    publish cost a sixth of it); on a broker of its own, the queue, until the producer's
+    connection has declared it (kombu's own record, emptied when it connects again: the check
+    kombu makes inside the publish, without binding a copy of the queue every time)."""
+    if producer is None:
         return []
-    return [store_pings.app.amqp.queues[QUEUE]]
+    queue = store_pings.app.amqp.queues[QUEUE]
+    return [] if hash(queue) in producer.connection.declared_entities else [queue]

@@ -376,3 +376,24 @@ def test_a_batch_with_nothing_to_keep_still_marks_the_device_seen(client, phone,
     assert published == []
     phone.device.refresh_from_db()
     assert phone.device.last_seen_at == timezone.now()
+
+
+def test_on_a_broker_of_its_own_a_connection_declares_the_queue_once(settings, phone, published):
+    """The first publish on each connection to the ingest broker declares the queue (RabbitMQ
+    drops a message no queue is bound to), the next ones do not; a connection made again
+    declares it again."""
+    from tracking import ingest_queue
+
+    if not settings.INGEST_BROKER_URL:
+        settings.INGEST_BROKER_URL = settings.CELERY_BROKER_URL  # on Redis, the same rule
+    with ingest_queue.producer() as producer:
+        producer.connection.declared_entities.clear()  # as after connecting again
+        assert [q.name for q in ingest_queue.declare(producer)] == ["ingest"]
+        device = phone.device
+        store_pings.apply_async(
+            (device.pk, device.resource_id, timezone.now().isoformat(), []),  # no points
+            declare=ingest_queue.declare(producer),
+            producer=producer,
+        )
+        assert ingest_queue.declare(producer) == []
+    assert [name for name, _ in published] == ["ingest"]
