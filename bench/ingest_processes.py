@@ -40,17 +40,13 @@ class IngestWorker:
         log_file.close()
 
     def wait_ready(self, timeout: float = 60) -> None:
-        from celery import Celery
-        from django.conf import settings
+        # Asked on the broker it reads, through its own app (docker-compose.yml's healthcheck
+        # asks the same way).
+        from portal.ingest_worker import app
 
-        # Asked on the broker it reads, by an app whose broker that is (docker-compose.yml's
-        # healthcheck asks the same way).
-        control = Celery("ingest-bench", set_as_current=False)
-        broker = settings.INGEST_BROKER_URL or settings.CELERY_BROKER_URL
-        control.conf.broker_read_url = control.conf.broker_write_url = broker
         node = self.name.replace("%h", os.uname().nodename)
         deadline = time.monotonic() + timeout
-        while not control.control.ping(destination=[node], timeout=0.5):
+        while not app.control.ping(destination=[node], timeout=0.5):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the ingest worker did not start; see {self.log_path}")
 

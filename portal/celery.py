@@ -17,12 +17,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 # kombu picks each broker connection's transport by its URL's scheme: for redis://, kombu's
 # own with the Redis client kept (common/redis_clients.py). Set by scheme, not for the whole
 # app (broker_transport), because the ingest worker reads from a broker of its own
-# (tracking/ingest_worker.py).
+# (portal/ingest_worker.py).
 TRANSPORT_ALIASES["redis"] = "common.redis_clients:Transport"
 
-app = Celery("portal")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+
+def build_app(**options) -> Celery:
+    """The portal's Celery app, configured from the Django settings."""
+    built = Celery("portal", **options)
+    built.config_from_object("django.conf:settings", namespace="CELERY")
+    built.autodiscover_tasks()
+    return built
+
+
+app = build_app()
 
 
 @worker_init.connect

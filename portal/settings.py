@@ -306,7 +306,7 @@ if _longest_mail_wait >= CELERY_VISIBILITY_TIMEOUT:
         f"not {CELERY_VISIBILITY_TIMEOUT}"
     )
 # Location batches may have a broker of their own (the ingest worker consumes from it:
-# `celery -A tracking.ingest_worker`). RabbitMQ tracks every delivery on the worker's
+# `celery -A portal.ingest_worker`). RabbitMQ tracks every delivery on the worker's
 # connection, so a worker killed (-9) mid-batch hands back at once all it held, the message it
 # was taking included, which kombu's Redis transport can lose (README, "Technicians'
 # locations"). Empty: the ingest queue is on CELERY_BROKER_URL.

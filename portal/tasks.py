@@ -13,8 +13,8 @@ from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.utils import timezone
-from kombu import pools
 
+from common import producers
 from portal import outbox, services
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def mail_producer() -> AbstractContextManager:
     app = send_waiting.app
     if not url or app.conf.broker_write_url == url:
         return nullcontext(None)
-    return pools.producers[app.connection_for_write(url)].acquire(block=True)
+    return producers.pooled(app, url)
 
 
 def nudge_on_commit() -> None:

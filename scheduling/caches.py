@@ -92,8 +92,10 @@ def changed() -> None:
     without model signals (QuerySet.update)."""
     # After the commit: bumped earlier, another process could load the old rows again
     # under the new version and keep them. The change is done whatever the bump does: a
-    # failed one is logged, and the version's expiry makes up for it.
-    transaction.on_commit(bump_planning_version, robust=True)
+    # failed one is logged, and the version's expiry makes up for it. Once a transaction:
+    # however many rows it changes, one new version.
+    if not _changed_in_this_transaction():
+        transaction.on_commit(bump_planning_version, robust=True)
 
 
 def _changed(**kwargs) -> None:

@@ -2,29 +2,26 @@
 is set (RabbitMQ in docker-compose.yml), else on the app's own broker (CELERY_BROKER_URL).
 
 On a broker of its own the batches are published through a pool of producers kept per
-process, with publisher confirms (CELERY_BROKER_TRANSPORT_OPTIONS): a publish returns once the
-broker holds the message, so the 202 that follows means queued. The publish declares the queue
-too, once per connection (kombu remembers what a connection declared): RabbitMQ drops a
-message that no queue is bound to yet. The queue is durable, so it outlives both the process
-and the broker's restarts."""
+process (common.producers), with publisher confirms (CELERY_BROKER_TRANSPORT_OPTIONS): a
+publish returns once the broker holds the message, so the 202 that follows means queued. The
+publish declares the queue too, once per connection (kombu remembers what a connection
+declared): RabbitMQ drops a message that no queue is bound to yet. The queue is durable, so it
+outlives both the process and the broker's restarts."""
 
-import threading
 from contextlib import AbstractContextManager, nullcontext
 
 from amqp.exceptions import AMQPError, MessageNacked
 from django.conf import settings
-from kombu import Queue, pools
+from kombu import Queue
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from common import producers
 from tracking.tasks import store_pings
 
 QUEUE = "ingest"
 # What a publish raises when the broker cannot take the batch (after Celery's own retries).
 UNAVAILABLE = (KombuError, RedisError, AMQPError, MessageNacked, OSError)
-
-_pools: dict[str, pools.ProducerPool] = {}
-_lock = threading.Lock()
 
 
 def producer() -> AbstractContextManager:
@@ -32,13 +29,7 @@ def producer() -> AbstractContextManager:
     url = settings.INGEST_BROKER_URL
     if not url or store_pings.app.conf.task_always_eager:
         return nullcontext(None)
-    pool = _pools.get(url)
-    if pool is None:
-        with _lock:
-            pool = _pools.setdefault(
-                url, pools.producers[store_pings.app.connection_for_write(url)]
-            )
-    return pool.acquire(block=True)
+    return producers.pooled(store_pings.app, url)
 
 
 def declare(producer) -> list[Queue]:

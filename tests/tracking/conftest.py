@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from celery import Celery
 from celery.signals import after_task_publish
 from django.conf import settings
 from django.utils import timezone
@@ -165,14 +164,11 @@ class IngestWorker:
             return
         node = self.NAME.replace("%h", os.uname().nodename)
         deadline = time.monotonic() + 60
-        # It answers on its own broker: asked by an app whose broker that is, as
+        # It answers on its own broker: asked through its own app, as
         # `celery -A portal.ingest_worker inspect ping` asks (docker-compose.yml).
-        # (The URLs of reading and writing, as there: the variable CELERY_BROKER_URL
-        # would win over a plain broker URL.)
-        control = Celery("ingest-test", set_as_current=False)
-        broker = settings.INGEST_BROKER_URL or settings.CELERY_BROKER_URL
-        control.conf.broker_read_url = control.conf.broker_write_url = broker
-        while not control.control.ping(destination=[node], timeout=0.5):
+        from portal.ingest_worker import app
+
+        while not app.control.ping(destination=[node], timeout=0.5):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
                 pytest.fail(f"the ingest worker did not start; see {self.log_path}")
