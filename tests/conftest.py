@@ -193,6 +193,29 @@ def smtp_server():
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _mail_delivered_before_flush(request):
+    """Once the session's mail worker runs, it delivers the mail any later test commits. A
+    transactional test's database is emptied at its end (TRUNCATE of every table), and a
+    delivery under way then (the outbox row claimed, the visit read for its calendar file)
+    can deadlock with it, failing the test's teardown: the mail it left is delivered first."""
+    yield
+    if _mail_worker is None or not _transactional(request):
+        return
+    from portal.models import OutboxMessage
+
+    Status = OutboxMessage.Status
+    pending = OutboxMessage.objects.filter(status__in=[Status.QUEUED, Status.SENDING])
+    wait_for(lambda: not pending.exists(), timeout=10, interval=0.05)
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
 def _database_url() -> str:
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
@@ -201,6 +224,10 @@ def _database_url() -> str:
     port = db.get("PORT") or 5432
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+# The session's mail worker, once a test has started it (celery_worker).
+_mail_worker: subprocess.Popen | None = None
 
 
 @pytest.fixture(scope="session")
@@ -233,7 +260,10 @@ def celery_worker(django_db_setup, smtp_server):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"the Celery worker did not start; see {log.name}")
+    global _mail_worker
+    _mail_worker = process
     yield process
+    _mail_worker = None
     process.terminate()
     process.wait(timeout=30)
     log.close()
