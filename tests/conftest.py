@@ -193,6 +193,10 @@ def smtp_server():
     server.stop()
 
 
+# The session's mail worker, once a test has started it (celery_worker).
+_mail_worker: subprocess.Popen | None = None
+
+
 @pytest.fixture(autouse=True)
 def _mail_delivered_before_flush(request):
     """Once the session's mail worker runs, it delivers the mail any later test commits. A
@@ -224,10 +228,6 @@ def _database_url() -> str:
     port = db.get("PORT") or 5432
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
-
-
-# The session's mail worker, once a test has started it (celery_worker).
-_mail_worker: subprocess.Popen | None = None
 
 
 @pytest.fixture(scope="session")
